@@ -1,0 +1,99 @@
+//! Native read routes of a declarative plugin: `GET /{plural}` and `GET /{plural}/{name}`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::Shared;
+use super::runtime::Runtime;
+use crate::entity::Entity;
+use crate::error::ApiError;
+use crate::query::{ListParams, query_pairs, run_list};
+
+/// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let plural = shared.spec.kind.plural;
+    Router::new()
+        .route(&format!("/{plural}"), get(list))
+        .route(&format!("/{plural}/{{name}}"), get(get_one))
+        .with_state(shared)
+}
+
+fn runtime(shared: &Shared) -> Result<Arc<Runtime>, ApiError> {
+    shared.runtime.load_full().ok_or_else(|| {
+        ApiError::unavailable(format!(
+            "plugin \"{}\" is not initialised",
+            shared.spec.name
+        ))
+    })
+}
+
+/// A JSON response from an already serialized body.
+pub(crate) fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let rt = runtime(&shared)?;
+    let pairs = query_pairs(raw.as_deref())?;
+    let spec = shared.spec;
+    let params = ListParams::parse(&pairs, spec)?;
+    if params.filter_query.is_some() {
+        return Err(ApiError::bad_field(
+            "filterQuery",
+            "filterQuery is not supported by this server version",
+        ));
+    }
+    let search: Vec<usize> = spec
+        .kind
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.searchable)
+        .map(|(i, _)| i)
+        .collect();
+    let matches = |e: &Entity| -> bool {
+        (params.sources.is_empty() || params.sources.iter().any(|s| **s == *e.source_id))
+            && params.q.as_deref().is_none_or(|q| {
+                e.sort_name.contains(q) || search.iter().any(|i| e.fields[*i].contains_ci(q))
+            })
+    };
+    let filtered = !params.sources.is_empty() || params.q.is_some();
+    let snapshot = rt.snapshot.load();
+    let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
+    let page = run_list(
+        &snapshot,
+        &params,
+        &scope,
+        filtered.then_some(&matches as _),
+    )?;
+    Ok(json_response(page.to_json()))
+}
+
+async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let rt = runtime(&shared)?;
+    let pairs = query_pairs(raw.as_deref())?;
+    let source = pairs
+        .iter()
+        .find(|(k, _)| k == "source" || k == "sourceId")
+        .map(|(_, v)| v.as_str());
+    let snapshot = rt.snapshot.load();
+    match snapshot.get(&name, source) {
+        Some(e) => Ok(json_response(e.json.get().to_string())),
+        None => Err(ApiError::not_found(format!(
+            "{} \"{name}\" not found",
+            shared.spec.kind.noun
+        ))),
+    }
+}

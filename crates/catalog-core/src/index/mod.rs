@@ -1,0 +1,7 @@
+//! In-memory, immutable, indexed snapshots of a plugin's entities (DESIGN principle 4).
+
+mod order;
+mod snapshot;
+
+pub use order::*;
+pub use snapshot::*;

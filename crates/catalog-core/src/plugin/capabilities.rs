@@ -1,0 +1,112 @@
+//! The 15 optional capability traits (FW §2). Any method may be called concurrently after init.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::docs::*;
+use crate::error::ApiError;
+
+/// Overrides the default `/api/{name}_catalog/{version}` base path.
+pub trait BasePathProvider: Send + Sync {
+    /// Absolute path without a trailing `/`.
+    fn base_path(&self) -> String;
+}
+
+/// Overrides the `catalogs` key the plugin reads (plugin `model` reads `models`).
+pub trait SourceKeyProvider: Send + Sync {
+    /// The config key.
+    fn source_key(&self) -> String;
+}
+
+/// Basic capability flags (V1).
+pub trait CapabilitiesProvider: Send + Sync {
+    /// The flags; cheap, no I/O.
+    fn capabilities(&self) -> CapabilitiesV1;
+}
+
+/// The full capabilities document (V2).
+pub trait CapabilitiesV2Provider: Send + Sync {
+    /// The document; cheap, no I/O. URLs are built from the effective base path.
+    fn capabilities_v2(&self) -> CapabilitiesV2;
+}
+
+/// Detailed plugin status.
+pub trait StatusProvider: Send + Sync {
+    /// The status; cheap, no I/O.
+    fn status(&self) -> PluginStatus;
+}
+
+/// Runtime management of a plugin's sources (behaviour owned by spec part 03).
+#[async_trait]
+pub trait SourceManager: Send + Sync {
+    /// Every configured source with its status.
+    async fn list_sources(&self) -> Result<Vec<SourceInfo>, ApiError>;
+}
+
+/// On-demand reload of sources.
+#[async_trait]
+pub trait RefreshProvider: Send + Sync {
+    /// Reloads one source.
+    async fn refresh(&self, source_id: &str) -> Result<RefreshResult, ApiError>;
+    /// Reloads every enabled source.
+    async fn refresh_all(&self) -> Result<RefreshResult, ApiError>;
+}
+
+/// Per-source diagnostics.
+#[async_trait]
+pub trait DiagnosticsProvider: Send + Sync {
+    /// The plugin's diagnostics.
+    async fn diagnostics(&self) -> Result<Diagnostics, ApiError>;
+}
+
+/// Legacy basic UI hints.
+pub trait UiHintsProvider: Send + Sync {
+    /// The hints; cheap, no I/O.
+    fn ui_hints(&self) -> UiHints;
+}
+
+/// CLI hints.
+pub trait CliHintsProvider: Send + Sync {
+    /// The hints; cheap, no I/O.
+    fn cli_hints(&self) -> CliHints;
+}
+
+/// Lookup of a native entity by kind and name (`kind` is empty when unknown).
+pub trait EntityGetter: Send + Sync {
+    /// The native JSON, or `None` when absent.
+    fn get_entity_by_name(&self, kind: &str, name: &str) -> Option<Value>;
+}
+
+/// Projection of native entities to the universal asset envelope.
+pub trait AssetMapperProvider: Send + Sync {
+    /// Kinds the mapper accepts.
+    fn supported_kinds(&self) -> Vec<String>;
+    /// Maps one native entity.
+    fn map_to_asset(&self, native: &Value) -> Result<Value, ApiError>;
+}
+
+/// Cross-plugin asset listing.
+pub trait AssetLister: Send + Sync {
+    /// One page of assets; `query` holds the raw list parameters.
+    fn list_assets(&self, query: &[(String, String)]) -> Result<Value, ApiError>;
+}
+
+/// Cross-plugin asset get.
+pub trait AssetGetter: Send + Sync {
+    /// One asset, or `None`.
+    fn get_asset(&self, kind: &str, name: &str) -> Result<Option<Value>, ApiError>;
+}
+
+/// Entity and source actions (behaviour owned by spec part 02 §7).
+#[async_trait]
+pub trait ActionProvider: Send + Sync {
+    /// Runs an action on a target of `scope`.
+    async fn handle_action(
+        &self,
+        scope: ActionScope,
+        target: &str,
+        request: ActionRequest,
+    ) -> Result<ActionResult, ApiError>;
+    /// The actions of one scope.
+    fn list_actions(&self, scope: ActionScope) -> Vec<ActionDefinition>;
+}

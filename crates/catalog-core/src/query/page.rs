@@ -1,0 +1,128 @@
+//! Running a list request against a snapshot and rendering the list envelope (C-2).
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::params::ListParams;
+use super::token::{decode_token, encode_token, fingerprint};
+use crate::entity::Entity;
+use crate::error::ApiError;
+use crate::index::{Order, Position, Snapshot};
+
+/// Decides whether an entity belongs to the result.
+pub type Predicate<'a> = dyn Fn(&Entity) -> bool + 'a;
+
+/// One page of results.
+pub struct Page {
+    /// Entities of this page, in order.
+    pub items: Vec<Arc<Entity>>,
+    /// Token for the next page; empty on the last.
+    pub next_page_token: String,
+    /// All matches.
+    pub total_size: usize,
+    /// Effective page size.
+    pub page_size: usize,
+}
+
+impl Page {
+    /// The C-2 envelope, writing each entity's pre-serialized JSON.
+    pub fn to_json(&self) -> String {
+        let body_len: usize = self.items.iter().map(|e| e.json.get().len() + 1).sum();
+        let mut out = String::with_capacity(body_len + 128);
+        out.push_str("{\"items\":[");
+        for (i, e) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(e.json.get());
+        }
+        out.push_str("],\"size\":");
+        out.push_str(&self.items.len().to_string());
+        out.push_str(",\"pageSize\":");
+        out.push_str(&self.page_size.to_string());
+        out.push_str(",\"nextPageToken\":");
+        out.push_str(&serde_json::to_string(&self.next_page_token).unwrap_or_default());
+        out.push_str(",\"totalSize\":");
+        out.push_str(&self.total_size.to_string());
+        out.push('}');
+        out
+    }
+}
+
+/// Runs `params` over `snapshot`, keeping entities accepted by `predicate` (None: all).
+///
+/// `scope` names everything else that shapes the sequence (namespace, kind) and is bound into
+/// page tokens together with the query.
+pub fn run_list(
+    snapshot: &Snapshot,
+    params: &ListParams,
+    scope: &str,
+    predicate: Option<&Predicate<'_>>,
+) -> Result<Page, ApiError> {
+    let fp = fingerprint(params, scope);
+    let cursor = params
+        .page_token
+        .as_deref()
+        .map(|t| decode_token(t, &fp))
+        .transpose()?;
+    let entities = snapshot.entities();
+    let ordering = snapshot.ordering(params.order);
+    let order: Option<&[u32]> = ordering.as_deref();
+    let len = entities.len();
+    let at = |i: usize| -> &Arc<Entity> {
+        match order {
+            Some(o) => &entities[o[i] as usize],
+            None => &entities[i],
+        }
+    };
+    let start = match &cursor {
+        None => 0,
+        Some(pos) => partition(len, |i| after(at(i), pos, params.order)),
+    };
+    let accept = |e: &Entity| predicate.is_none_or(|p| p(e));
+    let mut items = Vec::with_capacity(params.page_size.min(len));
+    let mut more = false;
+    for i in start..len {
+        let e = at(i);
+        if accept(e) {
+            if items.len() == params.page_size {
+                more = true;
+                break;
+            }
+            items.push(e.clone());
+        }
+    }
+    let total_size = match predicate {
+        None => len,
+        Some(p) => entities.iter().filter(|e| p(e)).count(),
+    };
+    let next_page_token = match (more, items.last()) {
+        (true, Some(last)) => encode_token(&fp, Position::of(last, params.order.field)),
+        _ => String::new(),
+    };
+    Ok(Page {
+        items,
+        next_page_token,
+        total_size,
+        page_size: params.page_size,
+    })
+}
+
+/// Whether `e` comes strictly after the cursor.
+fn after(e: &Entity, cursor: &Position, order: Order) -> bool {
+    Position::of(e, order.field).compare(cursor, order.desc) == Ordering::Greater
+}
+
+/// First index in `0..len` for which `is_after` holds (it is monotone over the ordering).
+fn partition(len: usize, is_after: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if is_after(mid) {
+            hi = mid
+        } else {
+            lo = mid + 1
+        }
+    }
+    lo
+}

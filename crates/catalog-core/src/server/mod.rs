@@ -1,0 +1,17 @@
+//! The server: lifecycle (FW §4), routing and middleware, health, discovery and metrics.
+
+mod bundled;
+mod discovery;
+mod health;
+mod lifecycle;
+mod management;
+mod metrics;
+mod middleware;
+mod router;
+mod settings;
+mod state;
+
+pub use bundled::materialize_bundled;
+pub use lifecycle::{RunningServer, StartupError, start};
+pub use settings::Settings;
+pub use state::{AppState, Failure, PluginEntry};

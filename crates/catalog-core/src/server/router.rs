@@ -1,0 +1,148 @@
+//! Router assembly: framework routes, plugin sub-routers at their base paths, 503 for failed
+//! plugins, JSON 404/405 fallbacks, and the global middleware stack (FW-23).
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::routing::{any, get};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use super::middleware::{ContextConfig, panic_response, request_context};
+use super::state::AppState;
+use super::{discovery, health, metrics};
+use crate::error::{ApiError, ErrorCode};
+
+/// The router while startup runs: probes answer, everything else is 503 (FW startup step 6).
+pub fn startup_router(app: Arc<AppState>) -> Router {
+    probes(app.clone())
+        .fallback(|| async { ApiError::unavailable("the server is starting") })
+        .with_state(app)
+}
+
+fn probes(app: Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/livez", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route_layer(axum::middleware::from_fn_with_state(app, metrics::track))
+}
+
+/// The complete router for the current plugin set.
+pub fn full_router(app: Arc<AppState>) -> Router {
+    let mut router: Router = probes(app.clone())
+        .route("/metrics", get(metrics::render))
+        .route("/api/plugins", get(discovery::list))
+        .route(
+            "/api/plugins/{name}/capabilities",
+            get(discovery::capabilities),
+        )
+        .route(
+            "/api/tenancy/v1alpha1/namespaces",
+            get(discovery::namespaces),
+        )
+        .with_state(app.clone());
+    for entry in app.plugins.load().iter() {
+        let base = entry.base_path.as_str();
+        match (&entry.failure, &entry.router) {
+            (None, Some(plugin_router)) => router = router.nest(base, plugin_router.clone()),
+            (failure, _) => {
+                let message = format!(
+                    "plugin \"{}\" is unavailable: {}",
+                    entry.plugin.name(),
+                    failure.as_ref().map_or("not mounted", |f| f.error.as_str())
+                );
+                let unavailable = move || {
+                    let message = message.clone();
+                    async move { ApiError::unavailable(message) }
+                };
+                router = router
+                    .route(base, any(unavailable.clone()))
+                    .route(&format!("{base}/{{*rest}}"), any(unavailable));
+            }
+        }
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no route matches this path") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "method not allowed on this path",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(app.settings.max_body_bytes))
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::predicate(|origin: &HeaderValue, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| o.starts_with("http://") || o.starts_with("https://"))
+        })
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let headers = [
+        "accept",
+        "authorization",
+        "content-type",
+        "x-csrf-token",
+        "x-pingother",
+        "x-namespace",
+    ];
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::DELETE,
+                Method::OPTIONS,
+            ])
+            .allow_headers(headers.map(HeaderName::from_static))
+            .expose_headers([
+                HeaderName::from_static("link"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(std::time::Duration::from_secs(300)),
+    )
+}
+
+/// The served app: global layers around a router that can be swapped at runtime.
+pub fn app_service(app: Arc<AppState>, current: Arc<ArcSwap<Router>>) -> Router {
+    let dispatch = tower::service_fn(move |req| {
+        let router = current.load_full();
+        async move { tower::ServiceExt::oneshot((*router).clone(), req).await }
+    });
+    let context = Arc::new(ContextConfig {
+        trusted_proxies: app.settings.trusted_proxies.clone(),
+        max_body_bytes: app.settings.max_body_bytes,
+    });
+    Router::new().fallback_service(dispatch).layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn_with_state(
+                context,
+                request_context,
+            ))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .option_layer(cors_layer(&app.settings.cors_allowed_origins))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                app.settings.request_timeout,
+            )),
+    )
+}

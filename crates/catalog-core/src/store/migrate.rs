@@ -1,0 +1,171 @@
+//! Versioned schema migrations (FW §8): framework tables first, then each plugin's, recorded in
+//! `plugin_schema_migrations`, under a PostgreSQL advisory lock so replicas never race.
+
+use std::time::Duration;
+
+use sqlx::Connection;
+
+use super::{Database, StoreError, now_ms};
+use crate::on_pool;
+
+/// One schema change. `up` runs on both backends unless `up_postgres` overrides it there.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// Unique within its owner, applied in declaration order.
+    pub version: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// SQL to apply (may hold several statements).
+    pub up: &'static str,
+    /// PostgreSQL-specific SQL, when the dialects differ.
+    pub up_postgres: Option<&'static str>,
+    /// SQL to revert; never run automatically.
+    pub down: &'static str,
+}
+
+/// Name under which the framework's own migrations are recorded.
+pub const FRAMEWORK: &str = "_framework";
+
+const LOCK_KEY: i64 = 0x6361_7461_6c6f_67; // "catalog"
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS plugin_schema_migrations (
+    plugin TEXT NOT NULL,
+    version TEXT NOT NULL,
+    description TEXT NOT NULL,
+    applied_at BIGINT NOT NULL,
+    PRIMARY KEY (plugin, version))";
+
+/// The framework's tables.
+pub fn framework_migrations() -> Vec<Migration> {
+    vec![Migration {
+        version: "001",
+        description: "entities and source status",
+        up: "CREATE TABLE catalog_entities (
+                namespace TEXT NOT NULL,
+                plugin TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                uid TEXT NOT NULL,
+                body TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (namespace, plugin, kind, source_id, name));
+             CREATE INDEX catalog_entities_source ON catalog_entities (namespace, plugin, source_id);
+             CREATE TABLE catalog_source_status (
+                namespace TEXT NOT NULL,
+                plugin TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                error TEXT,
+                entity_count BIGINT NOT NULL,
+                last_refresh_at BIGINT,
+                last_refresh_duration_ns BIGINT,
+                PRIMARY KEY (namespace, plugin, source_id));",
+        up_postgres: None,
+        down: "DROP TABLE catalog_source_status; DROP TABLE catalog_entities;",
+    }]
+}
+
+/// Holds the cross-replica migration lock while alive; release with [`MigrationLock::release`].
+pub struct MigrationLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Postgres>>,
+}
+
+impl MigrationLock {
+    /// Takes the lock on one dedicated connection (PostgreSQL); a no-op on SQLite.
+    pub async fn acquire(db: &Database, timeout: Duration) -> Result<Self, StoreError> {
+        let Database::Postgres(pool) = db else {
+            return Ok(Self { conn: None });
+        };
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Lock(e.to_string()))?;
+        tokio::time::timeout(
+            timeout,
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn),
+        )
+        .await
+        .map_err(|_| StoreError::Lock(format!("timed out after {timeout:?}")))?
+        .map_err(|e| StoreError::Lock(e.to_string()))?;
+        Ok(Self { conn: Some(conn) })
+    }
+
+    /// Releases the lock. Dropping without release closes the connection, which also frees it.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        if let Some(mut conn) = self.conn.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MigrationLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Detach so the session (and its advisory lock) ends instead of returning to the pool.
+            drop(conn.detach());
+        }
+    }
+}
+
+/// Applies `migrations` of `owner` not yet recorded; returns how many ran.
+///
+/// Each migration runs in its own transaction together with its record. On failure the later
+/// migrations of that owner are skipped (FW-61) and the error is returned.
+pub async fn apply_migrations(
+    db: &Database,
+    owner: &str,
+    migrations: &[Migration],
+) -> Result<usize, StoreError> {
+    on_pool!(db, pool => sqlx::query(BOOKKEEPING).execute(pool).await.map(|_| ()))?;
+    let applied: Vec<String> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT version FROM plugin_schema_migrations WHERE plugin = $1"
+    ).bind(owner).fetch_all(pool).await)?;
+    let mut count = 0;
+    for migration in migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|v| v == m.version))
+    {
+        let sql = match db {
+            Database::Postgres(_) => migration.up_postgres.unwrap_or(migration.up),
+            Database::Sqlite(_) => migration.up,
+        };
+        let fail = |e: sqlx::Error| StoreError::Migration {
+            plugin: owner.to_string(),
+            version: migration.version.to_string(),
+            message: e.to_string(),
+        };
+        on_pool!(db, pool => {
+            let mut conn = pool.acquire().await?;
+            let mut tx = conn.begin().await?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(fail)?;
+            sqlx::query(
+                "INSERT INTO plugin_schema_migrations (plugin, version, description, applied_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(owner)
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+            tx.commit().await.map_err(fail)?;
+        });
+        tracing::info!(
+            owner,
+            version = migration.version,
+            description = migration.description,
+            "applied migration"
+        );
+        count += 1;
+    }
+    Ok(count)
+}

@@ -1,0 +1,52 @@
+//! `catalog-server`: one process hosting every compiled-in catalog plugin.
+
+mod cli;
+mod plugins;
+
+use anyhow::Context;
+use catalog_core::registry::Registry;
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(cli: &cli::Cli) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&cli.log_level)
+        .with_context(|| format!("invalid log level \"{}\"", cli.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stdout);
+    match cli.log_format {
+        cli::LogFormat::Json => builder.json().flatten_event(true).init(),
+        cli::LogFormat::Text => builder.init(),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::load();
+    init_logging(&cli)?;
+    let mut registry = Registry::from_inventory()?;
+    if !cli.enabled_plugins.is_empty() {
+        registry.retain_only(&cli.enabled_plugins)?;
+    }
+    let server = catalog_core::server::start(cli.settings(), registry).await?;
+    shutdown_signal().await;
+    tracing::info!("shutdown signal received");
+    server.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
