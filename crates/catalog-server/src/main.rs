@@ -1,10 +1,7 @@
 //! `catalog-server`: one process hosting every compiled-in catalog plugin.
 
-mod cli;
-mod plugins;
-
 use anyhow::Context;
-use catalog_core::registry::Registry;
+use catalog_server::cli;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(cli: &cli::Cli) -> anyhow::Result<()> {
@@ -39,7 +36,7 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::load();
     init_logging(&cli)?;
-    let mut registry = Registry::from_inventory()?;
+    let mut registry = catalog_server::registry()?;
     if !cli.enabled_plugins.is_empty() {
         registry.retain_only(&cli.enabled_plugins)?;
     }

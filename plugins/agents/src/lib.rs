@@ -1,8 +1,19 @@
-//! Agents catalog plugin at `/api/agents_catalog/v1alpha1`.
+//! Agents catalog plugin: `Agent` entries at `/api/agents_catalog/v1alpha1` (spec PA §5.1).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Known `agentType` values (open enumeration, PA-35).
+const AGENT_TYPES: &[&str] = &[
+    "conversational",
+    "task_oriented",
+    "router",
+    "planner",
+    "executor",
+    "evaluator",
+];
+
+/// The plugin's declaration: columns, filters and sections per PA §5.1, common filterable
+/// fields per PA-14, `q` fields per PA-18.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "agents",
     version: "v1alpha1",
@@ -23,10 +34,57 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .required()
                 .sortable()
                 .text_filter()
-                .searchable(),
-            F::string("description", "Description").searchable(),
+                .searchable()
+                .section("Overview"),
+            F::string("description", "Description")
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("agentType", "Type")
+                .sortable()
+                .select(AGENT_TYPES)
+                .searchable()
+                .section("Overview"),
+            F::string("category", "Category")
+                .sortable()
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("version", "Version")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("author", "Author")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("license", "License")
+                .text_filter()
+                .section("Overview"),
+            F::string("sourceId", "Source ID").text_filter(),
+            F::string("externalId", "External ID"),
+            F::string("instructions", "Instructions").section("Instructions"),
+            F::object("modelConfig", "Model Configuration").section("Model Configuration"),
+            F::array("tools", "Tools").section("Tools & Knowledge"),
+            F::array("knowledge", "Knowledge").section("Tools & Knowledge"),
+            F::array("promptRefs", "Prompt References").section("Tools & Knowledge"),
+            F::array("guardrails", "Guardrails").section("Guardrails & Policies"),
+            F::array("policies", "Policies").section("Guardrails & Policies"),
+            F::array("dependencies", "Dependencies").section("Dependencies"),
+            F::object("inputSchema", "Input Schema").section("Input/Output"),
+            F::object("outputSchema", "Output Schema").section("Input/Output"),
+            F::array("examples", "Examples").section("Input/Output"),
+            F::object("customProperties", "Custom Properties"),
         ],
-        detail_sections: &[],
+        detail_sections: &[
+            "Overview",
+            "Instructions",
+            "Model Configuration",
+            "Tools & Knowledge",
+            "Guardrails & Policies",
+            "Dependencies",
+            "Input/Output",
+        ],
     },
     native: NativeShape {
         id: false,

@@ -1,8 +1,29 @@
-//! Guardrails catalog plugin at `/api/guardrails_catalog/v1alpha1`.
+//! Guardrails catalog plugin: `Guardrail` entries at `/api/guardrails_catalog/v1alpha1`
+//! (spec PA §5.3).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Known `guardrailType` values (open enumeration, PA-35).
+const GUARDRAIL_TYPES: &[&str] = &[
+    "nemo_guardrails",
+    "guardrails_ai",
+    "regex_rules",
+    "content_filter",
+    "moderation_profile",
+];
+/// Known `enforcementStage` values.
+const STAGES: &[&str] = &[
+    "pre_prompt",
+    "post_generation",
+    "tool_use",
+    "retrieval",
+    "output_format",
+];
+/// Known `enforcementMode` values.
+const MODES: &[&str] = &["advisory", "required"];
+
+/// The plugin's declaration: columns, filters and sections per PA §5.3, common filterable
+/// fields per PA-14, `q` fields per PA-18.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "guardrails",
     version: "v1alpha1",
@@ -23,10 +44,48 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .required()
                 .sortable()
                 .text_filter()
-                .searchable(),
-            F::string("description", "Description").searchable(),
+                .searchable()
+                .section("Overview"),
+            F::string("description", "Description")
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("guardrailType", "Type")
+                .sortable()
+                .select(GUARDRAIL_TYPES)
+                .searchable()
+                .section("Overview"),
+            F::string("enforcementStage", "Stage")
+                .sortable()
+                .select(STAGES)
+                .section("Overview"),
+            F::string("enforcementMode", "Mode")
+                .sortable()
+                .select(MODES)
+                .section("Overview"),
+            F::array("riskCategories", "Risk Categories")
+                .column()
+                .text_filter()
+                .searchable()
+                .section("Risk Categories"),
+            F::string("version", "Version")
+                .text_filter()
+                .section("Overview"),
+            F::string("author", "Author")
+                .text_filter()
+                .section("Overview"),
+            F::string("license", "License")
+                .text_filter()
+                .section("Overview"),
+            F::string("sourceId", "Source ID").text_filter(),
+            F::string("externalId", "External ID"),
+            F::array("modalities", "Modalities")
+                .text_filter()
+                .section("Risk Categories"),
+            F::object("configRef", "Configuration Reference").section("Configuration"),
+            F::object("customProperties", "Custom Properties"),
         ],
-        detail_sections: &[],
+        detail_sections: &["Overview", "Risk Categories", "Configuration"],
     },
     native: NativeShape {
         id: false,

@@ -1,8 +1,14 @@
-//! Knowledge Sources catalog plugin at `/api/knowledge_catalog/v1alpha1`.
+//! Knowledge Sources catalog plugin: `KnowledgeSource` entries at
+//! `/api/knowledge_catalog/v1alpha1` (spec PM §4).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Advertised (not enforced) `sourceType` values (§4.2).
+const SOURCE_TYPES: &[&str] = &["document", "url", "vector_store", "graph_store"];
+/// Advertised (not enforced) `status` values (§4.2).
+const STATUSES: &[&str] = &["active", "indexing", "error", "archived"];
+
+/// The plugin's declaration: columns and filters per PM §4.4, `q` fields per PM-29.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "knowledge",
     version: "v1alpha1",
@@ -24,9 +30,28 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .sortable()
                 .text_filter()
                 .searchable(),
-            F::string("description", "Description").searchable(),
+            F::string("description", "Description")
+                .searchable()
+                .section("Overview"),
+            F::string("sourceType", "Source Type")
+                .sortable()
+                .select(SOURCE_TYPES),
+            F::string("provider", "Provider")
+                .sortable()
+                .text_filter()
+                .searchable(),
+            F::string("status", "Status").sortable().select(STATUSES),
+            F::integer("documentCount", "Documents").sortable(),
+            F::string("contentType", "Content Type").sortable(),
+            F::string("location", "Location")
+                .searchable()
+                .section("Location"),
+            F::string("indexType", "Index Type").section("Index"),
+            F::integer("vectorDimensions", "Vector Dimensions").section("Index"),
+            F::string("externalId", "External ID").section("Overview"),
+            F::object("customProperties", "Custom Properties").section("Metadata"),
         ],
-        detail_sections: &[],
+        detail_sections: &["Overview", "Location", "Index", "Metadata"],
     },
     native: NativeShape {
         id: true,

@@ -1,8 +1,8 @@
-//! Models catalog plugin at `/api/model_catalog/v1alpha1`.
+//! Models catalog plugin: `CatalogModel` entries at `/api/model_catalog/v1alpha1` (spec PM §2).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "model",
     version: "v1alpha1",
@@ -24,9 +24,37 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .sortable()
                 .text_filter()
                 .searchable(),
-            F::string("description", "Description").searchable(),
+            F::string("description", "Description")
+                .searchable()
+                .section("Overview"),
+            F::string("provider", "Provider")
+                .sortable()
+                .text_filter()
+                .searchable(),
+            // PM-65 advertises the column and filter as `task` over the `tasks` array.
+            F::array("task", "Task")
+                .at("tasks")
+                .sortable()
+                .text_filter()
+                .searchable(),
+            F::string("license", "License").sortable().text_filter(),
+            // Native JSON names it `source_id`; the server stores it as `sourceId`.
+            F::string("source_id", "Source")
+                .at("sourceId")
+                .sortable()
+                .text_filter(),
+            F::string("libraryName", "Library")
+                .searchable()
+                .section("Overview"),
+            F::string("maturity", "Maturity").section("Overview"),
+            F::array("language", "Language").section("Overview"),
+            F::string("licenseLink", "License Link").section("Overview"),
+            F::string("externalId", "External ID").section("Overview"),
+            F::string("logo", "Logo"),
+            F::string("readme", "Readme").section("Readme"),
+            F::object("customProperties", "Custom Properties").section("Metadata"),
         ],
-        detail_sections: &[],
+        detail_sections: &["Overview", "Readme", "Metadata"],
     },
     native: NativeShape {
         id: true,

@@ -1,8 +1,26 @@
-//! Policies catalog plugin at `/api/policies_catalog/v1alpha1`.
+//! Policies catalog plugin: `Policy` entries at `/api/policies_catalog/v1alpha1`
+//! (spec PA §5.4).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Known `policyType` values (open enumeration, PA-35).
+const POLICY_TYPES: &[&str] = &[
+    "access_control",
+    "data_governance",
+    "safety",
+    "tool_allowlist",
+    "model_allowlist",
+    "compliance",
+];
+/// Known `language` values.
+const LANGUAGES: &[&str] = &["rego", "yaml_rules", "json_rules", "cel"];
+/// Known `enforcementScope` values.
+const SCOPES: &[&str] = &["agent", "organization", "namespace", "project"];
+/// Known `enforcementMode` values (the fixture spelling `dry-run`, PA-53).
+const MODES: &[&str] = &["enforce", "audit", "dry-run"];
+
+/// The plugin's declaration: columns, filters and sections per PA §5.4, common filterable
+/// fields per PA-14, `q` fields per PA-18.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "policies",
     version: "v1alpha1",
@@ -23,10 +41,47 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .required()
                 .sortable()
                 .text_filter()
-                .searchable(),
-            F::string("description", "Description").searchable(),
+                .searchable()
+                .section("Overview"),
+            F::string("description", "Description")
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("policyType", "Policy Type")
+                .sortable()
+                .select(POLICY_TYPES)
+                .searchable()
+                .section("Overview"),
+            F::string("language", "Language")
+                .sortable()
+                .select(LANGUAGES)
+                .searchable()
+                .section("Overview"),
+            F::string("enforcementScope", "Scope")
+                .sortable()
+                .select(SCOPES)
+                .section("Overview"),
+            F::string("enforcementMode", "Mode")
+                .sortable()
+                .select(MODES)
+                .section("Overview"),
+            F::string("version", "Version")
+                .text_filter()
+                .section("Overview"),
+            F::string("author", "Author")
+                .text_filter()
+                .section("Overview"),
+            F::string("license", "License")
+                .text_filter()
+                .section("Overview"),
+            F::string("sourceId", "Source ID").text_filter(),
+            F::string("externalId", "External ID"),
+            F::string("bundleRef", "Bundle Reference").section("Bundle"),
+            F::string("entrypoint", "Entrypoint").section("Bundle"),
+            F::object("inputSchema", "Input Schema").section("Input Schema"),
+            F::object("customProperties", "Custom Properties"),
         ],
-        detail_sections: &[],
+        detail_sections: &["Overview", "Bundle", "Input Schema"],
     },
     native: NativeShape {
         id: false,

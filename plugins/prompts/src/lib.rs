@@ -1,8 +1,13 @@
-//! Prompt Templates catalog plugin at `/api/prompts_catalog/v1alpha1`.
+//! Prompt Templates catalog plugin: `PromptTemplate` entries at
+//! `/api/prompts_catalog/v1alpha1` (spec PA §5.2).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Known `format` values (open enumeration, PA-35).
+const FORMATS: &[&str] = &["chat_messages", "completion", "jinja2", "handlebars", "raw"];
+
+/// The plugin's declaration: columns, filters and sections per PA §5.2, common filterable
+/// fields per PA-14, `q` fields per PA-18.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "prompts",
     version: "v1alpha1",
@@ -23,10 +28,44 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .required()
                 .sortable()
                 .text_filter()
-                .searchable(),
-            F::string("description", "Description").searchable(),
+                .searchable()
+                .section("Overview"),
+            F::string("description", "Description")
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("format", "Format")
+                .sortable()
+                .select(FORMATS)
+                .searchable()
+                .section("Overview"),
+            F::array("taskTags", "Task Tags")
+                .column()
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("version", "Version")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("author", "Author")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("license", "License")
+                .text_filter()
+                .section("Overview"),
+            F::string("sourceId", "Source ID").text_filter(),
+            F::string("externalId", "External ID"),
+            // PA §5.2 MAY also accept a message array for `chat_messages`; all samples are text.
+            F::string("template", "Template").section("Template"),
+            F::object("parametersSchema", "Parameters Schema").section("Parameters"),
+            F::object("outputSchema", "Output Schema").section("Parameters"),
+            F::array("examples", "Examples").section("Parameters"),
+            F::object("modelConstraints", "Model Constraints").section("Model Constraints"),
+            F::object("customProperties", "Custom Properties"),
         ],
-        detail_sections: &[],
+        detail_sections: &["Overview", "Template", "Parameters", "Model Constraints"],
     },
     native: NativeShape {
         id: false,

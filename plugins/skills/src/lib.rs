@@ -1,8 +1,19 @@
-//! Skills catalog plugin at `/api/skills_catalog/v1alpha1`.
+//! Skills catalog plugin: `Skill` entries at `/api/skills_catalog/v1alpha1` (spec PA §5.5).
 
 use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 
-/// The plugin's declaration.
+/// Known `skillType` values (open enumeration, PA-35).
+const SKILL_TYPES: &[&str] = &[
+    "mcp_tool",
+    "openapi_operation",
+    "k8s_action",
+    "shell_command",
+];
+/// Known `safety.riskLevel` values.
+const RISK_LEVELS: &[&str] = &["low", "medium", "high"];
+
+/// The plugin's declaration: columns, filters and sections per PA §5.5, common filterable
+/// fields per PA-14, `q` fields per PA-18, reference filter `mcpServerRef` per PA-60.
 pub static SPEC: PluginSpec = PluginSpec {
     name: "skills",
     version: "v1alpha1",
@@ -23,10 +34,61 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .required()
                 .sortable()
                 .text_filter()
-                .searchable(),
-            F::string("description", "Description").searchable(),
+                .searchable()
+                .section("Overview"),
+            F::string("description", "Description")
+                .text_filter()
+                .searchable()
+                .section("Overview"),
+            F::string("skillType", "Type")
+                .sortable()
+                .select(SKILL_TYPES)
+                .searchable()
+                .section("Overview"),
+            F::string("riskLevel", "Risk Level")
+                .at("safety.riskLevel")
+                .sortable()
+                .select(RISK_LEVELS)
+                .section("Safety & Constraints"),
+            F::string("version", "Version")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("author", "Author")
+                .sortable()
+                .text_filter()
+                .section("Overview"),
+            F::string("license", "License")
+                .text_filter()
+                .section("Overview"),
+            F::string("sourceId", "Source ID").text_filter(),
+            F::string("externalId", "External ID"),
+            F::object("inputSchema", "Input Schema").section("Input/Output Schema"),
+            F::object("outputSchema", "Output Schema").section("Input/Output Schema"),
+            F::object("execution", "Execution").section("Execution"),
+            F::string("mcpServerRef", "MCP Server Reference")
+                .at("execution.mcpServerRef")
+                .text_filter()
+                .section("Execution"),
+            F::object("safety", "Safety").section("Safety & Constraints"),
+            F::boolean("requiresApproval", "Requires Approval")
+                .at("safety.requiresApproval")
+                .bool_filter()
+                .section("Safety & Constraints"),
+            F::object("rateLimit", "Rate Limit").section("Safety & Constraints"),
+            F::integer("timeoutSeconds", "Timeout (seconds)")
+                .number_filter()
+                .section("Safety & Constraints"),
+            F::object("retryPolicy", "Retry Policy").section("Safety & Constraints"),
+            F::object("compatibility", "Compatibility").section("Safety & Constraints"),
+            F::object("customProperties", "Custom Properties"),
         ],
-        detail_sections: &[],
+        detail_sections: &[
+            "Overview",
+            "Input/Output Schema",
+            "Execution",
+            "Safety & Constraints",
+        ],
     },
     native: NativeShape {
         id: false,

@@ -1,0 +1,6 @@
+//! The server binary's library half: flags and the set of linked plugins, shared with its tests.
+
+pub mod cli;
+mod plugins;
+
+pub use plugins::registry;
