@@ -92,7 +92,7 @@ pub struct Cli {
     pub cors_allowed_origins: Vec<String>,
 
     /// Whether one failed plugin makes the server not ready.
-    #[arg(long, env = "CATALOG_READINESS_REQUIRE_ALL_PLUGINS", value_parser = parse_bool, default_value = "true")]
+    #[arg(long, env = "CATALOG_READINESS_REQUIRE_ALL_PLUGINS", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub readiness_require_all_plugins: bool,
 
     /// Comma-separated plugin names to run (default: every compiled-in plugin).
@@ -100,7 +100,7 @@ pub struct Cli {
     pub enabled_plugins: Vec<String>,
 
     /// Whether migrations run under the cross-replica database lock.
-    #[arg(long, env = "CATALOG_MIGRATION_LOCK_ENABLED", value_parser = parse_bool, default_value = "true")]
+    #[arg(long, env = "CATALOG_MIGRATION_LOCK_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub migration_lock_enabled: bool,
 }
 

@@ -18,6 +18,7 @@ use catalog_plugin_prompts as _;
 use catalog_plugin_skills as _;
 
 /// The registry of every plugin compiled into this build.
-pub fn registry() -> Result<catalog_core::registry::Registry, catalog_core::registry::RegistryError> {
+pub fn registry() -> Result<catalog_core::registry::Registry, catalog_core::registry::RegistryError>
+{
     catalog_core::registry::Registry::from_inventory()
 }

@@ -37,7 +37,11 @@ struct TestPlugin {
 
 impl TestPlugin {
     fn arc(name: &'static str, fault: Fault) -> Arc<dyn CatalogPlugin> {
-        Arc::new(Self { name, fault, running: AtomicBool::new(false) })
+        Arc::new(Self {
+            name,
+            fault,
+            running: AtomicBool::new(false),
+        })
     }
 }
 
@@ -86,7 +90,8 @@ impl CatalogPlugin for TestPlugin {
     fn routes(&self) -> Result<Router, PluginError> {
         Ok(Router::new()
             .route("/ping", get(|| async { "pong" }))
-            .route("/boom", get(boom)))
+            .route("/boom", get(boom))
+            .route("/slow", get(slow)))
     }
     fn migrations(&self) -> Vec<Migration> {
         let up = match self.fault {
@@ -94,11 +99,22 @@ impl CatalogPlugin for TestPlugin {
             Fault::BadMigration => "CREATE TABL broken syntax",
             _ => return Vec::new(),
         };
-        vec![Migration { version: "001", description: "test table", up, up_postgres: None, down: "" }]
+        vec![Migration {
+            version: "001",
+            description: "test table",
+            up,
+            up_postgres: None,
+            down: "",
+        }]
     }
     fn base_path_provider(&self) -> Option<&dyn catalog_core::plugin::BasePathProvider> {
         (self.fault == Fault::BadBasePath).then_some(self as _)
     }
+}
+
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "late"
 }
 
 async fn boom() -> &'static str {
@@ -144,7 +160,16 @@ async fn failing_plugins_are_isolated(backend: Backend) {
     let order: Vec<&str> = list.iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(
         order,
-        ["healthy-one", "mcp", "bad-migration", "bad-path", "init-fails", "init-hangs", "init-panics", "start-fails"],
+        [
+            "healthy-one",
+            "mcp",
+            "bad-migration",
+            "bad-path",
+            "init-fails",
+            "init-hangs",
+            "init-panics",
+            "start-fails"
+        ],
         "active first, then failed, each in registry order"
     );
     let entry = |n: &str| list.iter().find(|p| p["name"] == n).unwrap().clone();
@@ -161,41 +186,111 @@ async fn failing_plugins_are_isolated(backend: Backend) {
         assert_eq!(e["status"]["initialized"], initialized, "{e}");
         assert_eq!(e["status"]["serving"], false);
         assert_eq!(e["status"]["enabled"], true);
-        assert!(e["status"]["lastError"].as_str().unwrap().contains(error), "{e}");
+        assert!(
+            e["status"]["lastError"].as_str().unwrap().contains(error),
+            "{e}"
+        );
         let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["name", "version", "description", "basePath", "healthy", "status"], "FW-42 shape");
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "version",
+                "description",
+                "basePath",
+                "healthy",
+                "status"
+            ],
+            "FW-42 shape"
+        );
         let caps = s.get(&format!("/api/plugins/{name}/capabilities")).await;
         assert_eq!(caps.status, 503, "{name}");
     }
-    for path in ["/api/init-fails_catalog/v1alpha1/ping", "/api/start-fails_catalog/v1alpha1/ping", "/api/start-fails_catalog/v1alpha1"] {
+    for path in [
+        "/api/init-fails_catalog/v1alpha1/ping",
+        "/api/start-fails_catalog/v1alpha1/ping",
+        "/api/start-fails_catalog/v1alpha1",
+    ] {
         let r = s.get(path).await;
         assert_eq!(r.status, 503, "{path}");
         assert_eq!(r.body["error"], "service_unavailable");
-        assert!(r.body["message"].as_str().unwrap().contains("unavailable"), "{}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains("unavailable"),
+            "{}",
+            r.body
+        );
     }
-    assert_eq!(s.get("/api/healthy-one_catalog/v1alpha1/ping").await.status, 200);
-    assert_eq!(s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.body["totalSize"], 6);
+    assert_eq!(
+        s.get("/api/healthy-one_catalog/v1alpha1/ping").await.status,
+        200
+    );
+    assert_eq!(
+        s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.body["totalSize"],
+        6
+    );
     assert_eq!(s.get("/api/plugins/unknown/capabilities").await.status, 404);
-    assert_eq!(s.get("/api/plugins/unknown/capabilities").await.body["message"], "plugin \"unknown\" not found");
+    assert_eq!(
+        s.get("/api/plugins/unknown/capabilities").await.body["message"],
+        "plugin \"unknown\" not found"
+    );
     let ready = s.get("/readyz").await;
-    assert_eq!(ready.status, 503, "one failed plugin gates readiness by default");
-    assert_eq!(ready.body["components"]["plugins"]["details"], "2 of 8 plugins healthy");
+    assert_eq!(
+        ready.status, 503,
+        "one failed plugin gates readiness by default"
+    );
+    assert_eq!(
+        ready.body["components"]["plugins"]["details"],
+        "2 of 8 plugins healthy"
+    );
 
     // A handler panic becomes a 500 envelope with the request id; the server keeps serving.
-    let boom = s.send(s.client.get(format!("{}/api/healthy-one_catalog/v1alpha1/boom", s.base)).header("x-request-id", "boom-1")).await;
+    let boom = s
+        .send(
+            s.client
+                .get(format!("{}/api/healthy-one_catalog/v1alpha1/boom", s.base))
+                .header("x-request-id", "boom-1"),
+        )
+        .await;
     assert_eq!(boom.status, 500);
     assert_eq!(boom.body["error"], "internal");
     assert_eq!(boom.body["requestId"], "boom-1");
-    assert!(!boom.body["message"].as_str().unwrap().contains("exploded"), "no internal detail leaks");
-    assert_eq!(s.get("/api/healthy-one_catalog/v1alpha1/ping").await.status, 200);
+    assert!(
+        !boom.body["message"].as_str().unwrap().contains("exploded"),
+        "no internal detail leaks"
+    );
+    assert_eq!(
+        s.get("/api/healthy-one_catalog/v1alpha1/ping").await.status,
+        200
+    );
     s.stop().await;
 
     let mut relaxed = env.settings();
     relaxed.readiness_require_all_plugins = false;
-    let s = env.start_with(relaxed, registry(vec![TestPlugin::arc("init-fails", Fault::InitError)])).await;
+    let s = env
+        .start_with(
+            relaxed,
+            registry(vec![TestPlugin::arc("init-fails", Fault::InitError)]),
+        )
+        .await;
     let ready = s.get("/readyz").await;
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert_eq!(ready.body["components"]["plugins"]["status"], "degraded");
+    s.stop().await;
+
+    // A request running past the timeout is answered 503 with the envelope.
+    let mut timed = env.settings();
+    timed.request_timeout = Duration::from_millis(500);
+    let s = env
+        .start_with(
+            timed,
+            registry(vec![TestPlugin::arc("healthy-one", Fault::None)]),
+        )
+        .await;
+    let started = std::time::Instant::now();
+    let slow = s.get("/api/healthy-one_catalog/v1alpha1/slow").await;
+    assert_eq!(slow.status, 503, "{}", slow.body);
+    assert_eq!(slow.body["error"], "service_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(20));
     s.stop().await;
     env.cleanup().await;
 }
@@ -204,14 +299,20 @@ async fn migration_rows(env: &Env) -> i64 {
     match &env.database_url {
         Some(url) => {
             let pool = sqlx::PgPool::connect(url).await.unwrap();
-            let n = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_schema_migrations").fetch_one(&pool).await.unwrap();
+            let n = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_schema_migrations")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
             pool.close().await;
             n
         }
         None => {
             let url = format!("sqlite://{}", env.data_dir().join("catalog.db").display());
             let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            let n = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_schema_migrations").fetch_one(&pool).await.unwrap();
+            let n = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_schema_migrations")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
             pool.close().await;
             n
         }
@@ -220,26 +321,64 @@ async fn migration_rows(env: &Env) -> i64 {
 
 async fn restart_keeps_data_and_migrations_run_once(backend: Backend) {
     let env = Env::new(&backend).await;
-    let data = env.write("catalog/mcp.yaml", &std::fs::read_to_string(mcp_fixture()).unwrap());
+    let data = env.write(
+        "catalog/mcp.yaml",
+        &std::fs::read_to_string(mcp_fixture()).unwrap(),
+    );
     let sources = env.write("catalog/sources.yaml", &mcp_sources(&data));
     let mut settings = env.settings();
     settings.sources = vec![sources];
-    let s = env.start_with(settings.clone(), registry(vec![TestPlugin::arc("healthy-one", Fault::None)])).await;
-    let first = s.get("/api/mcp_catalog/v1alpha1/mcpservers/github-mcp-server").await.body;
+    let s = env
+        .start_with(
+            settings.clone(),
+            registry(vec![TestPlugin::arc("healthy-one", Fault::None)]),
+        )
+        .await;
+    let first = s
+        .get("/api/mcp_catalog/v1alpha1/mcpservers/github-mcp-server")
+        .await
+        .body;
     s.stop().await;
     let applied = migration_rows(&env).await;
     assert_eq!(applied, 2, "framework 001 and the test plugin's 001");
 
     // The data file disappears: the restarted server still serves the persisted entities.
     std::fs::remove_file(&data).unwrap();
-    let s = env.start_with(settings, registry(vec![TestPlugin::arc("healthy-one", Fault::None)])).await;
-    assert_eq!(migration_rows(&env).await, applied, "a second start runs no migration");
-    let again = s.get("/api/mcp_catalog/v1alpha1/mcpservers/github-mcp-server").await.body;
-    assert_eq!(again, first, "same entity, same id and timestamps after restart");
-    assert_eq!(s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.body["totalSize"], 6);
-    let diag = s.get("/api/mcp_catalog/v1alpha1/management/diagnostics").await.body;
+    let s = env
+        .start_with(
+            settings,
+            registry(vec![TestPlugin::arc("healthy-one", Fault::None)]),
+        )
+        .await;
+    assert_eq!(
+        migration_rows(&env).await,
+        applied,
+        "a second start runs no migration"
+    );
+    let again = s
+        .get("/api/mcp_catalog/v1alpha1/mcpservers/github-mcp-server")
+        .await
+        .body;
+    assert_eq!(
+        again, first,
+        "same entity, same id and timestamps after restart"
+    );
+    assert_eq!(
+        s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.body["totalSize"],
+        6
+    );
+    let diag = s
+        .get("/api/mcp_catalog/v1alpha1/management/diagnostics")
+        .await
+        .body;
     assert_eq!(diag["sources"][0]["state"], "error", "{diag}");
-    assert!(diag["sources"][0]["error"].as_str().unwrap().contains("cannot open"), "{diag}");
+    assert!(
+        diag["sources"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot open"),
+        "{diag}"
+    );
     assert_eq!(diag["sources"][0]["entityCount"], 6);
     s.stop().await;
     env.cleanup().await;
@@ -253,37 +392,90 @@ async fn refresh_applies_changes_and_keeps_last_good_data(backend: Backend) {
     settings.sources = vec![env.write("catalog/sources.yaml", &mcp_sources(&data))];
     let s = env.start_with(settings, registry(vec![])).await;
     let base = "/api/mcp_catalog/v1alpha1";
-    let before = s.get(&format!("{base}/mcpservers/github-mcp-server")).await.body;
+    let before = s
+        .get(&format!("{base}/mcpservers/github-mcp-server"))
+        .await
+        .body;
 
     // Remove one entry and change another: refresh reflects exactly that.
     let edited = original
-        .replacen("  - name: \"kubernetes-mcp-server\"", "  - name: \"kubernetes-mcp-server-renamed\"", 1)
+        .replacen(
+            "  - name: \"kubernetes-mcp-server\"",
+            "  - name: \"kubernetes-mcp-server-renamed\"",
+            1,
+        )
         .replacen("toolCount: 8", "toolCount: 9", 1);
     std::fs::write(&data, &edited).unwrap();
-    let r = s.post(&format!("{base}/management/refresh/mcp-test"), &serde_json::json!({})).await;
+    let r = s
+        .post(
+            &format!("{base}/management/refresh/mcp-test"),
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["entitiesRemoved"], 1);
     assert_eq!(r.body["entitiesLoaded"], 6);
     assert!(r.body["duration"].as_u64().unwrap() > 0);
     let listed = names(&s.get(&format!("{base}/mcpservers")).await.body);
     assert!(listed.contains(&"kubernetes-mcp-server-renamed".to_string()));
-    assert!(!listed.contains(&"kubernetes-mcp-server".to_string()), "no ghost after rename");
-    let unchanged = s.get(&format!("{base}/mcpservers/github-mcp-server")).await.body;
+    assert!(
+        !listed.contains(&"kubernetes-mcp-server".to_string()),
+        "no ghost after rename"
+    );
+    let unchanged = s
+        .get(&format!("{base}/mcpservers/github-mcp-server"))
+        .await
+        .body;
     assert_eq!(unchanged, before, "unchanged entries keep their timestamps");
 
     // A broken file keeps the last good data and records the error.
     std::fs::write(&data, "mcpservers:\n  - name: [unterminated\n").unwrap();
-    let r = s.post(&format!("{base}/management/refresh"), &serde_json::json!({})).await;
+    let r = s
+        .post(
+            &format!("{base}/management/refresh"),
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert!(r.body["error"].as_str().unwrap().contains("mcp.yaml"), "{}", r.body);
-    assert_eq!(s.get(&format!("{base}/mcpservers")).await.body["totalSize"], 6);
+    assert!(
+        r.body["error"].as_str().unwrap().contains("mcp.yaml"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        s.get(&format!("{base}/mcpservers")).await.body["totalSize"],
+        6
+    );
     // A wrong field type rejects the file, naming entry and field.
-    std::fs::write(&data, "mcpservers:\n  - name: a\n    deploymentMode: local\n    toolCount: many\n").unwrap();
-    let r = s.post(&format!("{base}/management/refresh/mcp-test"), &serde_json::json!({})).await;
+    std::fs::write(
+        &data,
+        "mcpservers:\n  - name: a\n    deploymentMode: local\n    toolCount: many\n",
+    )
+    .unwrap();
+    let r = s
+        .post(
+            &format!("{base}/management/refresh/mcp-test"),
+            &serde_json::json!({}),
+        )
+        .await;
     let err = r.body["error"].as_str().unwrap();
-    assert!(err.contains("entry 0 (a): field 'toolCount' must be of type integer"), "{err}");
-    assert_eq!(s.get(&format!("{base}/mcpservers")).await.body["totalSize"], 6);
-    assert_eq!(s.post(&format!("{base}/management/refresh/unknown"), &serde_json::json!({})).await.status, 404);
+    assert!(
+        err.contains("entry 0 (a): field 'toolCount' must be of type integer"),
+        "{err}"
+    );
+    assert_eq!(
+        s.get(&format!("{base}/mcpservers")).await.body["totalSize"],
+        6
+    );
+    assert_eq!(
+        s.post(
+            &format!("{base}/management/refresh/unknown"),
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        404
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -297,6 +489,9 @@ fn duplicate_plugin_names_refuse_to_compose() {
     .err()
     .unwrap();
     let text = err.to_string();
-    assert!(text.contains("\"dup\"") && text.contains("crate_a") && text.contains("crate_b"), "{text}");
+    assert!(
+        text.contains("\"dup\"") && text.contains("crate_a") && text.contains("crate_b"),
+        "{text}"
+    );
     assert!(Registry::new(vec![("x".into(), TestPlugin::arc("Bad_Name", Fault::None))]).is_err());
 }

@@ -1,6 +1,8 @@
 //! Agents catalog plugin: `Agent` entries at `/api/agents_catalog/v1alpha1` (spec PA §5.1).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Known `agentType` values (open enumeration, PA-35).
 const AGENT_TYPES: &[&str] = &[
@@ -30,16 +32,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of AI agents",
         document_key: "agents",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable()
-                .section("Overview"),
-            F::string("description", "Description")
-                .text_filter()
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("agentType", "Type")
                 .sortable()
                 .select(AGENT_TYPES)
@@ -50,19 +44,11 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .text_filter()
                 .searchable()
                 .section("Overview"),
-            F::string("version", "Version")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("author", "Author")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("license", "License")
-                .text_filter()
-                .section("Overview"),
-            F::string("sourceId", "Source ID").text_filter(),
-            F::string("externalId", "External ID"),
+            common::VERSION.column(),
+            common::AUTHOR.column(),
+            common::LICENSE,
+            common::SOURCE_ID,
+            common::EXTERNAL_ID,
             F::string("instructions", "Instructions").section("Instructions"),
             F::object("modelConfig", "Model Configuration").section("Model Configuration"),
             F::array("tools", "Tools").section("Tools & Knowledge"),

@@ -1,7 +1,9 @@
 //! Guardrails catalog plugin: `Guardrail` entries at `/api/guardrails_catalog/v1alpha1`
 //! (spec PA §5.3).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Known `guardrailType` values (open enumeration, PA-35).
 const GUARDRAIL_TYPES: &[&str] = &[
@@ -40,16 +42,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Safety guardrails",
         document_key: "guardrails",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable()
-                .section("Overview"),
-            F::string("description", "Description")
-                .text_filter()
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("guardrailType", "Type")
                 .sortable()
                 .select(GUARDRAIL_TYPES)
@@ -68,17 +62,11 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .text_filter()
                 .searchable()
                 .section("Risk Categories"),
-            F::string("version", "Version")
-                .text_filter()
-                .section("Overview"),
-            F::string("author", "Author")
-                .text_filter()
-                .section("Overview"),
-            F::string("license", "License")
-                .text_filter()
-                .section("Overview"),
-            F::string("sourceId", "Source ID").text_filter(),
-            F::string("externalId", "External ID"),
+            common::VERSION,
+            common::AUTHOR,
+            common::LICENSE,
+            common::SOURCE_ID,
+            common::EXTERNAL_ID,
             F::array("modalities", "Modalities")
                 .text_filter()
                 .section("Risk Categories"),

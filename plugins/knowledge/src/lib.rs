@@ -1,7 +1,9 @@
 //! Knowledge Sources catalog plugin: `KnowledgeSource` entries at
 //! `/api/knowledge_catalog/v1alpha1` (spec PM §4).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Advertised (not enforced) `sourceType` values (§4.2).
 const SOURCE_TYPES: &[&str] = &["document", "url", "vector_store", "graph_store"];
@@ -25,14 +27,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of knowledge sources for retrieval",
         document_key: "knowledgesources",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable(),
-            F::string("description", "Description")
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("sourceType", "Source Type")
                 .sortable()
                 .select(SOURCE_TYPES),

@@ -1,6 +1,8 @@
 //! MCP catalog plugin: Model Context Protocol servers at `/api/mcp_catalog/v1alpha1` (spec PM §3).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 const TRANSPORTS: &[&str] = &["stdio", "http", "sse", "streamable-http"];
 const DEPLOYMENT_MODES: &[&str] = &["local", "remote", "hybrid"];
@@ -22,14 +24,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "A Model Context Protocol server",
         document_key: "mcpservers",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable(),
-            F::string("description", "Description")
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("provider", "Provider")
                 .sortable()
                 .text_filter()

@@ -1,6 +1,8 @@
 //! Models catalog plugin: `CatalogModel` entries at `/api/model_catalog/v1alpha1` (spec PM §2).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.
 pub static SPEC: PluginSpec = PluginSpec {
@@ -19,14 +21,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of AI models",
         document_key: "models",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable(),
-            F::string("description", "Description")
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("provider", "Provider")
                 .sortable()
                 .text_filter()

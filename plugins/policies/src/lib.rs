@@ -1,7 +1,9 @@
 //! Policies catalog plugin: `Policy` entries at `/api/policies_catalog/v1alpha1`
 //! (spec PA §5.4).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Known `policyType` values (open enumeration, PA-35).
 const POLICY_TYPES: &[&str] = &[
@@ -37,16 +39,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Governance policies",
         document_key: "policies",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable()
-                .section("Overview"),
-            F::string("description", "Description")
-                .text_filter()
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("policyType", "Policy Type")
                 .sortable()
                 .select(POLICY_TYPES)
@@ -65,17 +59,11 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .sortable()
                 .select(MODES)
                 .section("Overview"),
-            F::string("version", "Version")
-                .text_filter()
-                .section("Overview"),
-            F::string("author", "Author")
-                .text_filter()
-                .section("Overview"),
-            F::string("license", "License")
-                .text_filter()
-                .section("Overview"),
-            F::string("sourceId", "Source ID").text_filter(),
-            F::string("externalId", "External ID"),
+            common::VERSION,
+            common::AUTHOR,
+            common::LICENSE,
+            common::SOURCE_ID,
+            common::EXTERNAL_ID,
             F::string("bundleRef", "Bundle Reference").section("Bundle"),
             F::string("entrypoint", "Entrypoint").section("Bundle"),
             F::object("inputSchema", "Input Schema").section("Input Schema"),

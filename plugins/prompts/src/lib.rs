@@ -1,7 +1,9 @@
 //! Prompt Templates catalog plugin: `PromptTemplate` entries at
 //! `/api/prompts_catalog/v1alpha1` (spec PA §5.2).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Known `format` values (open enumeration, PA-35).
 const FORMATS: &[&str] = &["chat_messages", "completion", "jinja2", "handlebars", "raw"];
@@ -24,16 +26,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of prompt templates",
         document_key: "prompttemplates",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable()
-                .section("Overview"),
-            F::string("description", "Description")
-                .text_filter()
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("format", "Format")
                 .sortable()
                 .select(FORMATS)
@@ -44,19 +38,11 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .text_filter()
                 .searchable()
                 .section("Overview"),
-            F::string("version", "Version")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("author", "Author")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("license", "License")
-                .text_filter()
-                .section("Overview"),
-            F::string("sourceId", "Source ID").text_filter(),
-            F::string("externalId", "External ID"),
+            common::VERSION.column(),
+            common::AUTHOR.column(),
+            common::LICENSE,
+            common::SOURCE_ID,
+            common::EXTERNAL_ID,
             // PA §5.2 MAY also accept a message array for `chat_messages`; all samples are text.
             F::string("template", "Template").section("Template"),
             F::object("parametersSchema", "Parameters Schema").section("Parameters"),

@@ -1,6 +1,8 @@
 //! Skills catalog plugin: `Skill` entries at `/api/skills_catalog/v1alpha1` (spec PA §5.5).
 
-use catalog_core::schema::{BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec};
+use catalog_core::schema::{
+    BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
 
 /// Known `skillType` values (open enumeration, PA-35).
 const SKILL_TYPES: &[&str] = &[
@@ -30,16 +32,8 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Reusable agent skills",
         document_key: "skills",
         fields: &[
-            F::string("name", "Name")
-                .required()
-                .sortable()
-                .text_filter()
-                .searchable()
-                .section("Overview"),
-            F::string("description", "Description")
-                .text_filter()
-                .searchable()
-                .section("Overview"),
+            common::NAME,
+            common::DESCRIPTION,
             F::string("skillType", "Type")
                 .sortable()
                 .select(SKILL_TYPES)
@@ -50,19 +44,11 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .sortable()
                 .select(RISK_LEVELS)
                 .section("Safety & Constraints"),
-            F::string("version", "Version")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("author", "Author")
-                .sortable()
-                .text_filter()
-                .section("Overview"),
-            F::string("license", "License")
-                .text_filter()
-                .section("Overview"),
-            F::string("sourceId", "Source ID").text_filter(),
-            F::string("externalId", "External ID"),
+            common::VERSION.column(),
+            common::AUTHOR.column(),
+            common::LICENSE,
+            common::SOURCE_ID,
+            common::EXTERNAL_ID,
             F::object("inputSchema", "Input Schema").section("Input/Output Schema"),
             F::object("outputSchema", "Output Schema").section("Input/Output Schema"),
             F::object("execution", "Execution").section("Execution"),

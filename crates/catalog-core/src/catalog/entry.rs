@@ -13,12 +13,12 @@ use crate::store::EntityRow;
 /// Most problems listed in one source error.
 const MAX_REPORTED: usize = 5;
 
+/// A validated data-file entry: its name and its fields.
+pub type Entry = (String, Map<String, Value>);
+
 /// Extracts and validates the entry list of a parsed data file; all problems are reported
 /// together and any problem rejects the file (its previous data stays served).
-pub fn validate_entries(
-    spec: &PluginSpec,
-    doc: Value,
-) -> Result<Vec<(String, Map<String, Value>)>, SourceError> {
+pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, SourceError> {
     let key = spec.kind.document_key;
     let Value::Object(mut root) = doc else {
         return Err(SourceError(format!(
@@ -33,7 +33,7 @@ pub fn validate_entries(
         Some(_) => return Err(SourceError(format!("`{key}` must be a list"))),
     };
     let mut problems = Vec::new();
-    let mut entries: Vec<(String, Map<String, Value>)> = Vec::with_capacity(list.len());
+    let mut entries: Vec<Entry> = Vec::with_capacity(list.len());
     let mut seen = std::collections::HashMap::new();
     for (i, item) in list.into_iter().enumerate() {
         let Value::Object(entry) = item else {

@@ -45,6 +45,8 @@ pub fn parse_document(text: &str, file: &Path) -> Result<Value, SourceError> {
     let mut options = Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
+    // YAML 1.2 booleans only: `y`, `yes`, `on` stay strings.
+    options.strict_booleans = true;
     serde_saphyr::from_str_with_options::<Value>(text, options)
         .map_err(|e| SourceError(format!("{}: {}", file.display(), one_line(&e.to_string()))))
 }
@@ -65,11 +67,17 @@ mod tests {
 
     #[test]
     fn parses_yaml_keeping_integer_types() {
-        let v = parse_document("a: 30000000000\nb: 1.5\nc: [x, y]\n", Path::new("f.yaml")).unwrap();
+        let v = parse_document(
+            "a: 30000000000\nb: 1.5\nc: [x, y]\nd: yes\ne: true\n",
+            Path::new("f.yaml"),
+        )
+        .unwrap();
         assert!(v["a"].is_i64() || v["a"].is_u64());
         assert_eq!(v["a"].as_i64(), Some(30_000_000_000));
         assert_eq!(v["b"].as_f64(), Some(1.5));
         assert_eq!(v["c"][1], "y");
+        assert_eq!(v["d"], "yes", "YAML 1.1 booleans stay strings");
+        assert_eq!(v["e"], true);
     }
 
     #[test]

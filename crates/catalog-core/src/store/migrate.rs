@@ -26,7 +26,7 @@ pub struct Migration {
 /// Name under which the framework's own migrations are recorded.
 pub const FRAMEWORK: &str = "_framework";
 
-const LOCK_KEY: i64 = 0x6361_7461_6c6f_67; // "catalog"
+const LOCK_KEY: i64 = 0x0063_6174_616c_6f67; // "catalog"
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS plugin_schema_migrations (
     plugin TEXT NOT NULL,

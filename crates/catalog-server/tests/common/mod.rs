@@ -74,16 +74,28 @@ impl Env {
     pub async fn new(backend: &Backend) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
-            Backend::Sqlite => Self { dir, database_url: None, admin: None },
+            Backend::Sqlite => Self {
+                dir,
+                database_url: None,
+                admin: None,
+            },
             Backend::Postgres(admin_url) => {
                 let name = format!(
                     "catalog_t_{}_{}_{}",
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::SeqCst),
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .subsec_nanos()
                 );
-                let pool = sqlx::PgPool::connect(admin_url).await.expect("connect to CATALOG_TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.expect("create test database");
+                let pool = sqlx::PgPool::connect(admin_url)
+                    .await
+                    .expect("connect to CATALOG_TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create test database");
                 pool.close().await;
                 let url = match admin_url.rfind('/') {
                     Some(i) if admin_url[..i].contains("://") && !admin_url[..i].ends_with('/') => {
@@ -93,7 +105,11 @@ impl Env {
                     }
                     _ => format!("{}/{name}", admin_url.trim_end_matches('/')),
                 };
-                Self { dir, database_url: Some(url), admin: Some((admin_url.clone(), name)) }
+                Self {
+                    dir,
+                    database_url: Some(url),
+                    admin: Some((admin_url.clone(), name)),
+                }
             }
         }
     }
@@ -115,12 +131,18 @@ impl Env {
 
     /// Starts a server with every linked plugin.
     pub async fn start(&self) -> TestServer {
-        self.start_with(self.settings(), catalog_server::registry().expect("registry")).await
+        self.start_with(
+            self.settings(),
+            catalog_server::registry().expect("registry"),
+        )
+        .await
     }
 
     /// Starts a server with explicit settings and registry.
     pub async fn start_with(&self, settings: Settings, registry: Registry) -> TestServer {
-        let server = catalog_core::server::start(settings, registry).await.expect("server starts");
+        let server = catalog_core::server::start(settings, registry)
+            .await
+            .expect("server starts");
         TestServer::new(server)
     }
 
@@ -134,11 +156,12 @@ impl Env {
 
     /// Drops the PostgreSQL test database.
     pub async fn cleanup(self) {
-        if let Some((admin_url, name)) = &self.admin {
-            if let Ok(pool) = sqlx::PgPool::connect(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&pool).await;
-                pool.close().await;
-            }
+        if let Some((admin_url, name)) = &self.admin
+            && let Ok(pool) = sqlx::PgPool::connect(admin_url).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
+            pool.close().await;
         }
     }
 }
@@ -166,17 +189,23 @@ pub struct Reply {
 impl TestServer {
     fn new(server: RunningServer) -> Self {
         let base = format!("http://{}", server.local_addr());
-        Self { server, base, client: reqwest::Client::new() }
+        Self {
+            server,
+            base,
+            client: reqwest::Client::new(),
+        }
     }
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.client.get(format!("{}{path}", self.base))).await
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
     }
 
     /// `POST path` with a JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> Reply {
-        self.send(self.client.post(format!("{}{path}", self.base)).json(body)).await
+        self.send(self.client.post(format!("{}{path}", self.base)).json(body))
+            .await
     }
 
     /// Sends any request.
@@ -186,7 +215,11 @@ impl TestServer {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Stops the server gracefully.
@@ -197,7 +230,12 @@ impl TestServer {
 
 /// The names of a list response's items, in order.
 pub fn names(body: &Value) -> Vec<String> {
-    body["items"].as_array().expect("items array").iter().map(|i| i["name"].as_str().unwrap().to_string()).collect()
+    body["items"]
+        .as_array()
+        .expect("items array")
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Path of a reference fixture shipped with the MCP plugin (a copy of the shared original).

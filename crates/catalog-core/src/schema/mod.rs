@@ -1,6 +1,8 @@
 //! Declarative plugin schema: a plugin states its kind and fields once; the framework derives the
 //! capabilities document, UI/CLI hints, the sort whitelist and the `q` search fields from it.
 
+pub mod common;
+
 use crate::plugin::{
     CapabilitiesV2, CliHints, Column, DetailField, Endpoints, EntityCapabilities, EntityFields,
     FilterField, PluginIdentity, SourceCapabilities, UiColumn, UiDetailField, UiHints,
@@ -144,6 +146,11 @@ impl FieldSpec {
     /// Makes it a sortable column.
     pub const fn sortable(mut self) -> Self {
         self.column = true;
+        self.sortable = true;
+        self
+    }
+    /// Accepts it as `orderBy` without showing it as a column.
+    pub const fn orderable(mut self) -> Self {
         self.sortable = true;
         self
     }

@@ -1,0 +1,152 @@
+//! The HTTP surface every route shares: error envelope, body limit, 404/405, request ids,
+//! CORS and metrics.
+#![cfg(feature = "mcp")]
+
+mod common;
+
+use common::{Backend, Env};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_json_envelopes_with_request_ids() {
+    let env = Env::new(&Backend::Sqlite).await;
+    let s = env.start().await;
+
+    let nf = s.get("/no/such/route").await;
+    assert_eq!(nf.status, 404);
+    assert_eq!(nf.body["error"], "not_found");
+    assert_eq!(
+        nf.headers["x-request-id"].to_str().unwrap(),
+        nf.body["requestId"].as_str().unwrap()
+    );
+
+    let wrong_method = s
+        .send(s.client.delete(format!("{}/api/plugins", s.base)))
+        .await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.body["error"], "method_not_allowed");
+
+    let echoed = s
+        .send(
+            s.client
+                .get(format!("{}/livez", s.base))
+                .header("x-request-id", "abc-123"),
+        )
+        .await;
+    assert_eq!(echoed.headers["x-request-id"], "abc-123");
+    let replaced = s
+        .send(
+            s.client
+                .get(format!("{}/livez", s.base))
+                .header("x-request-id", "has space"),
+        )
+        .await;
+    assert_ne!(replaced.headers["x-request-id"], "has space");
+    assert!(!replaced.headers["x-request-id"].is_empty());
+
+    let live = s.get("/healthz").await;
+    assert_eq!(live.body["status"], "alive");
+    assert!(live.body["uptime"].as_str().unwrap().ends_with('s'));
+    let ns = s.get("/api/tenancy/v1alpha1/namespaces").await;
+    assert_eq!(
+        ns.body,
+        serde_json::json!({"namespaces": ["default"], "mode": "single"})
+    );
+    s.stop().await;
+
+    // Bodies above the configured limit are refused before any handler runs.
+    let mut settings = env.settings();
+    settings.max_body_bytes = 4096;
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let before = s
+        .get("/api/mcp_catalog/v1alpha1/management/diagnostics")
+        .await
+        .body;
+    let too_large = s
+        .send(
+            s.client
+                .post(format!(
+                    "{}/api/mcp_catalog/v1alpha1/management/refresh",
+                    s.base
+                ))
+                .body(vec![b'x'; 16 * 1024]),
+        )
+        .await;
+    assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.body["error"], "payload_too_large");
+    assert!(too_large.body["message"].as_str().unwrap().contains("4096"));
+    let after = s
+        .get("/api/mcp_catalog/v1alpha1/management/diagnostics")
+        .await
+        .body;
+    assert_eq!(before, after, "the refresh handler never ran");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_is_closed_by_default_and_opens_for_listed_origins() {
+    let env = Env::new(&Backend::Sqlite).await;
+    let preflight = |s: &common::TestServer, origin: &str| {
+        s.client
+            .request(reqwest::Method::OPTIONS, format!("{}/api/plugins", s.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+    };
+    let s = env.start().await;
+    let r = s.send(preflight(&s, "https://ui.example")).await;
+    assert!(r.headers.get("access-control-allow-origin").is_none());
+    s.stop().await;
+
+    let mut settings = env.settings();
+    settings.cors_allowed_origins = vec!["https://ui.example".into()];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let r = s.send(preflight(&s, "https://ui.example")).await;
+    assert_eq!(
+        r.headers["access-control-allow-origin"],
+        "https://ui.example"
+    );
+    assert_eq!(r.headers["access-control-max-age"], "300");
+    let other = s.send(preflight(&s, "https://evil.example")).await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_by_route_template_and_entities_per_plugin() {
+    let env = Env::new(&Backend::Sqlite).await;
+    let s = env.start().await;
+    s.get("/api/mcp_catalog/v1alpha1/mcpservers/github-mcp-server")
+        .await;
+    s.get("/api/mcp_catalog/v1alpha1/mcpservers/nope").await;
+    let text = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle) && !l.starts_with('#'))
+            .map(str::to_string)
+    };
+    let ok =
+        line(r#"route="/api/mcp_catalog/v1alpha1/mcpservers/{name}",status="200""#).expect(&text);
+    assert!(
+        ok.starts_with("catalog_http_requests_total") && ok.ends_with(" 1"),
+        "{ok}"
+    );
+    assert!(line(r#"route="/api/mcp_catalog/v1alpha1/mcpservers/{name}",status="404""#).is_some());
+    assert!(
+        line(r#"catalog_entities{plugin="mcp"} 6"#).is_some(),
+        "{text}"
+    );
+    assert!(line(r#"catalog_plugin_healthy{plugin="mcp"} 1"#).is_some());
+    assert!(text.contains("catalog_http_request_duration_seconds_bucket"));
+    s.stop().await;
+}
