@@ -3,6 +3,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+/// Separates values in [`Entity::search_text`], so a match never spans two values.
+pub const SEARCH_SEPARATOR: char = '\u{1f}';
+
 /// A declared field's value, extracted once at load time for sorting, filtering and search.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
@@ -61,15 +64,19 @@ impl FieldValue {
         }
     }
 
-    /// Whether any textual part contains `needle_lower` (already lowercased).
-    pub fn contains_ci(&self, needle_lower: &str) -> bool {
+    /// Appends the value's searchable text, lowercased, to `out`.
+    pub fn push_search_text(&self, out: &mut String) {
         match self {
-            Self::Str(s) | Self::Json(s) => s.to_lowercase().contains(needle_lower),
-            Self::List(items) => items
-                .iter()
-                .any(|s| s.to_lowercase().contains(needle_lower)),
-            _ => false,
+            Self::Str(s) | Self::Json(s) => out.push_str(&s.to_lowercase()),
+            Self::List(items) => {
+                for item in items.iter() {
+                    out.push_str(&item.to_lowercase());
+                    out.push(SEARCH_SEPARATOR);
+                }
+            }
+            _ => {}
         }
+        out.push(SEARCH_SEPARATOR);
     }
 
     /// Whether the value is absent.
@@ -95,6 +102,8 @@ pub struct Entity {
     pub json: Box<RawValue>,
     /// Declared field values, in the schema's field order.
     pub fields: Box<[FieldValue]>,
+    /// Lowercased name and searchable field values, for `q` (UA-61).
+    pub search_text: Box<str>,
     /// Hash of the source content that produced it.
     pub content_hash: Box<str>,
     /// First insertion, ms since epoch.
@@ -123,7 +132,10 @@ mod tests {
         assert_eq!(FieldValue::extract(&doc, "t"), FieldValue::Bool(true));
         assert_eq!(FieldValue::extract(&doc, "n"), FieldValue::Missing);
         assert_eq!(FieldValue::extract(&doc, "a.zz"), FieldValue::Missing);
-        assert!(FieldValue::extract(&doc, "l").contains_ci("q"));
+        let mut text = String::new();
+        FieldValue::extract(&doc, "l").push_search_text(&mut text);
+        FieldValue::extract(&doc, "s").push_search_text(&mut text);
+        assert_eq!(text, "p\u{1f}q\u{1f}\u{1f}x\u{1f}");
         assert!(matches!(
             FieldValue::extract(&doc, "a"),
             FieldValue::Json(_)

@@ -150,3 +150,44 @@ async fn metrics_count_requests_by_route_template_and_entities_per_plugin() {
     assert!(text.contains("catalog_http_request_duration_seconds_bucket"));
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_responses_are_cached_until_something_changes() {
+    let env = Env::new(&Backend::Sqlite).await;
+    let s = env.start().await;
+    for path in ["/api/plugins", "/api/plugins/mcp/capabilities"] {
+        let first = s.get(path).await;
+        assert_eq!(first.headers["x-cache"], "MISS", "{path}");
+        let second = s.get(path).await;
+        assert_eq!(second.headers["x-cache"], "HIT", "{path}");
+        assert_eq!(
+            first.body, second.body,
+            "{path}: a hit serves the same document"
+        );
+        assert_eq!(second.headers["content-type"], "application/json");
+    }
+    assert_eq!(
+        s.get("/api/plugins?x=1").await.headers["x-cache"],
+        "MISS",
+        "keyed by the full URI"
+    );
+    let refreshed = s
+        .post(
+            "/api/mcp_catalog/v1alpha1/management/refresh",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(refreshed.status, 200);
+    assert_eq!(
+        s.get("/api/plugins").await.headers["x-cache"],
+        "MISS",
+        "a refresh invalidates"
+    );
+    let unknown = s.get("/api/plugins/nope/capabilities").await;
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.headers.get("x-cache").is_none(),
+        "errors are not cached"
+    );
+    s.stop().await;
+}

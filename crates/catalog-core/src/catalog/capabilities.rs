@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::DeclarativePlugin;
-use super::ingest::sync_source;
+use super::ingest::{sync_source, sync_sources};
 use crate::error::ApiError;
 use crate::plugin::*;
 use crate::time::rfc3339_ms;
@@ -100,13 +100,17 @@ impl RefreshProvider for DeclarativePlugin {
             error: None,
         };
         let mut errors = Vec::new();
-        for source in rt.source_configs().into_iter().filter(|s| s.is_enabled()) {
-            let r = sync_source(self.spec(), &rt, &source).await;
+        let enabled = rt
+            .source_configs()
+            .into_iter()
+            .filter(|s| s.is_enabled())
+            .collect();
+        for r in sync_sources(self.spec(), &rt, enabled).await {
             total.entities_loaded += r.entities_loaded;
             total.entities_removed += r.entities_removed;
             total.duration += r.duration;
             if let Some(e) = r.error {
-                errors.push(format!("{}: {e}", source.id));
+                errors.push(format!("{}: {e}", r.source_id.unwrap_or_default()));
             }
         }
         total.error = (!errors.is_empty()).then(|| errors.join("; "));

@@ -1,7 +1,5 @@
 //! Turning raw data-file entries into served entities (and persisted rows back into entities).
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -171,6 +169,19 @@ fn finish(
     created_at: i64,
     updated_at: i64,
 ) -> Entity {
+    let fields: Box<[FieldValue]> = spec
+        .kind
+        .fields
+        .iter()
+        .map(|f| FieldValue::extract(doc, f.path))
+        .collect();
+    let mut search_text = name.to_lowercase();
+    search_text.push(crate::entity::SEARCH_SEPARATOR);
+    for (spec_field, value) in spec.kind.fields.iter().zip(fields.iter()) {
+        if spec_field.searchable && spec_field.name != "name" {
+            value.push_search_text(&mut search_text);
+        }
+    }
     Entity {
         uid: uid.into(),
         kind: spec.kind.kind.into(),
@@ -178,28 +189,10 @@ fn finish(
         name: name.into(),
         source_id: source_id.into(),
         json,
-        fields: spec
-            .kind
-            .fields
-            .iter()
-            .map(|f| FieldValue::extract(doc, f.path))
-            .collect(),
+        fields,
+        search_text: search_text.into(),
         content_hash: content_hash.into(),
         created_at,
         updated_at,
-    }
-}
-
-/// The persisted row of an entity.
-pub fn row_of(e: &Arc<Entity>) -> EntityRow {
-    EntityRow {
-        kind: e.kind.to_string(),
-        source_id: e.source_id.to_string(),
-        name: e.name.to_string(),
-        uid: e.uid.to_string(),
-        body: e.json.get().to_string(),
-        content_hash: e.content_hash.to_string(),
-        created_at: e.created_at,
-        updated_at: e.updated_at,
     }
 }

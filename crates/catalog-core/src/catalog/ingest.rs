@@ -1,64 +1,137 @@
-//! Syncing one source: read → validate → diff against the served snapshot → persist the diff in
-//! one transaction → publish a new snapshot. A failure at any step keeps the last good data and
-//! records the error on the source (FW-4, PA-7).
+//! Syncing sources: read → validate → diff against the served snapshot (blocking work, run for
+//! several sources in parallel) → persist each diff in one transaction → publish one new
+//! snapshot. A failure at any step keeps that source's last good data and records the error on
+//! it (FW-4, PA-7).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use catalog_config::SourceConfig;
 
-use super::entry::{build_entity, content_hash, row_of, validate_entries};
+use super::entry::{build_entity, content_hash, validate_entries};
 use super::runtime::Runtime;
 use crate::entity::Entity;
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, RefreshResult};
 use crate::provider::{NameFilter, SourceError, parse_document, read_data_file};
 use crate::schema::PluginSpec;
-use crate::store::{self, EntityRow, SourceStatusRow, now_ms};
+use crate::store::{self, NewRow, SourceStatusRow, now_ms};
 use crate::time::rfc3339_ms;
 
 /// What one sync will change.
 struct SyncPlan {
     /// Every entity the source now yields (unchanged ones reused).
     entities: Vec<Arc<Entity>>,
-    /// Rows to upsert.
-    changed: Vec<EntityRow>,
+    /// Indices into `entities` of new or changed ones, to upsert.
+    changed: Vec<usize>,
     /// (kind, name) of rows to delete.
     removed: Vec<(String, String)>,
 }
 
-/// Syncs one enabled source; never fails as a whole — errors land in the result and the status.
+/// Syncs one enabled source and publishes the result.
 pub(crate) async fn sync_source(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source: &SourceConfig,
 ) -> RefreshResult {
-    let started = Instant::now();
+    sync_sources(spec, rt, vec![source.clone()])
+        .await
+        .pop()
+        .expect("one result per source")
+}
+
+/// Syncs `sources`: plans them in parallel (bounded by the available cores), persists each diff
+/// in turn, then publishes a single snapshot. Results come back in input order; errors are in
+/// the results and the source statuses, never returned.
+pub(crate) async fn sync_sources(
+    spec: &'static PluginSpec,
+    rt: &Runtime,
+    sources: Vec<SourceConfig>,
+) -> Vec<RefreshResult> {
     let current = rt.snapshot.load_full();
     let fallback = rt.config.fallback_dir.clone();
-    let src = source.clone();
-    let planned = tokio::task::spawn_blocking(move || plan(spec, &current, &src, &fallback))
-        .await
-        .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
-    let outcome = match planned {
-        Ok(plan) => persist_and_publish(spec, rt, &source.id, plan).await,
-        Err(e) => Err(e),
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ));
+    let planned: Vec<_> = sources
+        .into_iter()
+        .map(|src| {
+            let (current, fallback, permits) = (current.clone(), fallback.clone(), permits.clone());
+            let source = src.clone();
+            let task = tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let started = Instant::now();
+                let plan =
+                    tokio::task::spawn_blocking(move || plan(spec, &current, &source, &fallback))
+                        .await
+                        .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
+                (plan, started)
+            });
+            (src, task)
+        })
+        .collect();
+    let mut replaced: HashMap<String, Vec<Arc<Entity>>> = HashMap::new();
+    let mut results = Vec::with_capacity(planned.len());
+    for (source, task) in planned {
+        let (plan, started) = task.await.unwrap_or_else(|e| {
+            (
+                Err(SourceError(format!("loader crashed: {e}"))),
+                Instant::now(),
+            )
+        });
+        let outcome = match plan {
+            Ok(plan) => persist(spec, rt, &source.id, &plan).await.map(|()| {
+                let counts = (plan.entities.len() as u64, plan.removed.len() as u64);
+                replaced.insert(source.id.clone(), plan.entities);
+                counts
+            }),
+            Err(e) => Err(e),
+        };
+        results.push((source, outcome, started.elapsed()));
+    }
+    publish(rt, replaced);
+    let snapshot = rt.snapshot.load();
+    let mut out = Vec::with_capacity(results.len());
+    for (source, outcome, elapsed) in results {
+        out.push(
+            record(
+                spec,
+                rt,
+                &source,
+                outcome,
+                elapsed,
+                snapshot.source_count(&source.id),
+            )
+            .await,
+        );
+    }
+    out
+}
+
+/// Records the outcome of one sync in the result, the recent errors and the persisted status.
+async fn record(
+    spec: &'static PluginSpec,
+    rt: &Runtime,
+    source: &SourceConfig,
+    outcome: Result<(u64, u64), SourceError>,
+    elapsed: Duration,
+    count: u64,
+) -> RefreshResult {
+    let duration = elapsed.as_nanos() as u64;
+    let mut result = RefreshResult {
+        source_id: Some(source.id.clone()),
+        entities_loaded: 0,
+        entities_removed: 0,
+        duration,
+        error: None,
     };
-    let duration = started.elapsed().as_nanos() as u64;
-    let count = rt.snapshot.load().source_count(&source.id);
-    let (result, status) = match outcome {
-        Ok((loaded, removed)) => (
-            RefreshResult {
-                source_id: Some(source.id.clone()),
-                entities_loaded: loaded,
-                entities_removed: removed,
-                duration,
-                error: None,
-            },
-            ("available", None),
-        ),
+    let (state, error) = match outcome {
+        Ok((loaded, removed)) => {
+            (result.entities_loaded, result.entities_removed) = (loaded, removed);
+            ("available", None)
+        }
         Err(SourceError(message)) => {
             tracing::warn!(
                 plugin = spec.name,
@@ -71,22 +144,14 @@ pub(crate) async fn sync_source(
                 message: message.clone(),
                 time: rfc3339_ms(now_ms()),
             });
-            (
-                RefreshResult {
-                    source_id: Some(source.id.clone()),
-                    entities_loaded: 0,
-                    entities_removed: 0,
-                    duration,
-                    error: Some(message.clone()),
-                },
-                ("error", Some(message)),
-            )
+            result.error = Some(message.clone());
+            ("error", Some(message))
         }
     };
     let row = SourceStatusRow {
         source_id: source.id.clone(),
-        state: status.0.into(),
-        error: status.1,
+        state: state.into(),
+        error,
         entity_count: count as i64,
         last_refresh_at: Some(now_ms()),
         last_refresh_duration_ns: Some(duration as i64),
@@ -100,43 +165,52 @@ pub(crate) async fn sync_source(
     result
 }
 
-async fn persist_and_publish(
+async fn persist(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source_id: &str,
-    plan: SyncPlan,
-) -> Result<(u64, u64), SourceError> {
-    if !plan.changed.is_empty() || !plan.removed.is_empty() {
-        store::apply_source_diff(
-            &rt.config.database,
-            &rt.config.namespace,
-            spec.name,
-            source_id,
-            &plan.changed,
-            &plan.removed,
-        )
+    plan: &SyncPlan,
+) -> Result<(), SourceError> {
+    if plan.changed.is_empty() && plan.removed.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewRow<'_>> = plan
+        .changed
+        .iter()
+        .map(|i| {
+            let e = &plan.entities[*i];
+            NewRow {
+                kind: &e.kind,
+                name: &e.name,
+                uid: &e.uid,
+                body: e.json.get(),
+                content_hash: &e.content_hash,
+                created_at: e.created_at,
+                updated_at: e.updated_at,
+            }
+        })
+        .collect();
+    store::apply_source_diff(&rt.config.database, &rt.config.namespace, spec.name, source_id, &rows, &plan.removed)
         .await
         .map_err(|e| {
             tracing::error!(plugin = spec.name, source = source_id, error = %e, "persisting sync failed");
             SourceError("database error while saving entities".into())
-        })?;
-    }
-    let loaded = plan.entities.len() as u64;
-    let removed = plan.removed.len() as u64;
-    publish(rt, source_id, plan.entities);
-    Ok((loaded, removed))
+        })
 }
 
-/// Swaps in a snapshot where `source_id`'s entities are replaced by `entities`.
-fn publish(rt: &Runtime, source_id: &str, entities: Vec<Arc<Entity>>) {
+/// Swaps in a snapshot where each source in `replaced` serves its new entities.
+fn publish(rt: &Runtime, replaced: HashMap<String, Vec<Arc<Entity>>>) {
+    if replaced.is_empty() {
+        return;
+    }
     let current = rt.snapshot.load();
-    let merged: Vec<Arc<Entity>> = current
+    let mut merged: Vec<Arc<Entity>> = current
         .entities()
         .iter()
-        .filter(|e| &*e.source_id != source_id)
+        .filter(|e| !replaced.contains_key(&*e.source_id))
         .cloned()
-        .chain(entities)
         .collect();
+    merged.extend(replaced.into_values().flatten());
     rt.snapshot.store(Arc::new(Snapshot::new(merged)));
 }
 
@@ -168,6 +242,7 @@ fn plan(
     let path = catalog_config::resolve_path(source, path_value, fallback);
     let text = read_data_file(&path)?;
     let doc = parse_document(&text, &path)?;
+    drop(text);
     let entries = validate_entries(spec, doc)
         .map_err(|e| SourceError(format!("{}: {}", path.display(), e.0)))?;
 
@@ -183,8 +258,7 @@ fn plan(
         changed: Vec::new(),
         removed: Vec::new(),
     };
-    let mut kept: std::collections::HashSet<String> =
-        std::collections::HashSet::with_capacity(entries.len());
+    let mut kept: HashSet<String> = HashSet::with_capacity(entries.len());
     for (name, entry) in entries.into_iter().filter(|(name, _)| filter.admits(name)) {
         let hash = content_hash(&entry);
         kept.insert(name.clone());
@@ -194,11 +268,10 @@ fn plan(
             }
             existing => {
                 let created = existing.map_or(now, |e| e.created_at);
-                let entity = Arc::new(build_entity(
+                plan.changed.push(plan.entities.len());
+                plan.entities.push(Arc::new(build_entity(
                     spec, &source.id, name, entry, hash, created, now,
-                ));
-                plan.changed.push(row_of(&entity));
-                plan.entities.push(entity);
+                )));
             }
         }
     }

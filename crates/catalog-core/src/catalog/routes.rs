@@ -12,7 +12,7 @@ use super::Shared;
 use super::runtime::Runtime;
 use crate::entity::Entity;
 use crate::error::ApiError;
-use crate::query::{ListParams, query_pairs, run_list};
+use crate::query::{ListParams, compile_query, query_pairs, run_list};
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -45,27 +45,27 @@ async fn list(
     let pairs = query_pairs(raw.as_deref())?;
     let spec = shared.spec;
     let params = ListParams::parse(&pairs, spec)?;
-    if params.filter_query.is_some() {
-        return Err(ApiError::bad_field(
-            "filterQuery",
-            "filterQuery is not supported by this server version",
-        ));
-    }
-    let search: Vec<usize> = spec
-        .kind
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.searchable)
-        .map(|(i, _)| i)
-        .collect();
+    // Compiled once per request. Offsets in errors count from the value as sent, so the raw
+    // parameter is parsed rather than the trimmed copy (leading blanks are only whitespace).
+    let filter = match &params.filter_query {
+        None => None,
+        Some(_) => {
+            let raw = pairs
+                .iter()
+                .find(|(k, _)| k == "filterQuery")
+                .map_or("", |(_, v)| v.as_str());
+            Some(compile_query(spec, raw.trim_end())?)
+        }
+    };
     let matches = |e: &Entity| -> bool {
         (params.sources.is_empty() || params.sources.iter().any(|s| **s == *e.source_id))
-            && params.q.as_deref().is_none_or(|q| {
-                e.sort_name.contains(q) || search.iter().any(|i| e.fields[*i].contains_ci(q))
-            })
+            && params
+                .q
+                .as_deref()
+                .is_none_or(|q| e.search_text.contains(q))
+            && filter.as_ref().is_none_or(|f| f.matches(e))
     };
-    let filtered = !params.sources.is_empty() || params.q.is_some();
+    let filtered = !params.sources.is_empty() || params.q.is_some() || filter.is_some();
     let snapshot = rt.snapshot.load();
     let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
     let page = run_list(

@@ -8,7 +8,7 @@ use catalog_config::SourceConfig;
 
 use super::Shared;
 use super::entry::entity_from_row;
-use super::ingest::sync_source;
+use super::ingest::sync_sources;
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, InitConfig, PluginError};
 use crate::store::{self, SourceStatusRow};
@@ -119,13 +119,12 @@ impl Runtime {
             errors: Mutex::new(VecDeque::new()),
         };
         let _guard = shared.ingest.lock().await;
-        for source in runtime
+        let enabled: Vec<SourceConfig> = runtime
             .source_configs()
             .into_iter()
             .filter(SourceConfig::is_enabled)
-        {
-            sync_source(spec, &runtime, &source).await;
-        }
+            .collect();
+        sync_sources(spec, &runtime, enabled).await;
         Ok(runtime)
     }
 

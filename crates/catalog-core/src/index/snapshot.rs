@@ -8,10 +8,8 @@ use crate::entity::Entity;
 
 /// A sorted, indexed, immutable set of entities.
 pub struct Snapshot {
-    /// In default order (name ascending).
+    /// In default order (lowercased name, name, uid), which also serves name lookups.
     entities: Vec<Arc<Entity>>,
-    /// Name → positions in `entities`, in source-id order.
-    by_name: HashMap<Box<str>, Vec<u32>>,
     /// Entities per source id.
     per_source: HashMap<Box<str>, u64>,
     /// Orderings other than the default, built on first use.
@@ -21,23 +19,18 @@ pub struct Snapshot {
 impl Snapshot {
     /// Builds a snapshot.
     pub fn new(mut entities: Vec<Arc<Entity>>) -> Self {
-        entities.sort_by(|a, b| default_cmp(a, b));
-        let mut by_name: HashMap<Box<str>, Vec<u32>> = HashMap::with_capacity(entities.len());
+        entities.sort_unstable_by(|a, b| default_cmp(a, b));
         let mut per_source: HashMap<Box<str>, u64> = HashMap::new();
-        for (i, e) in entities.iter().enumerate() {
-            by_name.entry(e.name.clone()).or_default().push(i as u32);
-            *per_source.entry(e.source_id.clone()).or_default() += 1;
-        }
-        for positions in by_name.values_mut() {
-            positions.sort_by(|a, b| {
-                entities[*a as usize]
-                    .source_id
-                    .cmp(&entities[*b as usize].source_id)
-            });
+        for e in &entities {
+            match per_source.get_mut(&*e.source_id) {
+                Some(n) => *n += 1,
+                None => {
+                    per_source.insert(e.source_id.clone(), 1);
+                }
+            }
         }
         Self {
             entities,
-            by_name,
             per_source,
             orders: RwLock::default(),
         }
@@ -68,13 +61,16 @@ impl Snapshot {
         self.per_source.get(source_id).copied().unwrap_or(0)
     }
 
-    /// The entity named `name`: from `source` when given, else from the first source by id.
+    /// The entity named exactly `name`: from `source` when given, else from the source whose id
+    /// sorts first (PM-16). Binary search on the default order: no per-entity name index.
     pub fn get(&self, name: &str, source: Option<&str>) -> Option<&Arc<Entity>> {
-        let positions = self.by_name.get(name)?;
-        positions
+        let lower = name.to_lowercase();
+        let start = self.entities.partition_point(|e| *e.sort_name < *lower);
+        self.entities[start..]
             .iter()
-            .map(|i| &self.entities[*i as usize])
-            .find(|e| source.is_none_or(|s| &*e.source_id == s))
+            .take_while(|e| *e.sort_name == *lower)
+            .filter(|e| &*e.name == name && source.is_none_or(|s| &*e.source_id == s))
+            .min_by(|a, b| a.source_id.cmp(&b.source_id))
     }
 
     /// Entity indices in `order`; `None` means the default order (identity).
@@ -102,7 +98,9 @@ impl Snapshot {
             .map(|e| Position::of(e, order.field))
             .collect();
         let mut idx: Vec<u32> = (0..self.entities.len() as u32).collect();
-        idx.sort_by(|a, b| positions[*a as usize].compare(&positions[*b as usize], order.desc));
+        idx.sort_unstable_by(|a, b| {
+            positions[*a as usize].compare(&positions[*b as usize], order.desc)
+        });
         idx.into_boxed_slice()
     }
 }

@@ -79,22 +79,38 @@ pub fn run_list(
         None => 0,
         Some(pos) => partition(len, |i| after(at(i), pos, params.order)),
     };
-    let accept = |e: &Entity| predicate.is_none_or(|p| p(e));
     let mut items = Vec::with_capacity(params.page_size.min(len));
     let mut more = false;
-    for i in start..len {
-        let e = at(i);
-        if accept(e) {
-            if items.len() == params.page_size {
-                more = true;
-                break;
-            }
-            items.push(e.clone());
-        }
-    }
     let total_size = match predicate {
-        None => len,
-        Some(p) => entities.iter().filter(|e| p(e)).count(),
+        None => {
+            for i in start..len {
+                if items.len() == params.page_size {
+                    more = true;
+                    break;
+                }
+                items.push(at(i).clone());
+            }
+            len
+        }
+        // One pass both counts every match and collects the page after the cursor.
+        Some(p) => {
+            let mut total = 0;
+            for i in 0..len {
+                let e = at(i);
+                if !p(e) {
+                    continue;
+                }
+                total += 1;
+                if i >= start {
+                    if items.len() < params.page_size {
+                        items.push(e.clone());
+                    } else {
+                        more = true;
+                    }
+                }
+            }
+            total
+        }
     };
     let next_page_token = match (more, items.last()) {
         (true, Some(last)) => encode_token(&fp, Position::of(last, params.order.field)),

@@ -238,6 +238,8 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         initial_load_complete: AtomicBool::new(false),
         shutting_down: AtomicBool::new(false),
         metrics: Metrics::default(),
+        discovery_generation: Arc::default(),
+        discovery_cache: Default::default(),
     });
     let current = Arc::new(ArcSwap::from_pointee(startup_router(app.clone())));
     let cancel = CancellationToken::new();
@@ -278,6 +280,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     app.plugins.store(Arc::new(entries));
     start_plugins(&app).await;
     current.store(Arc::new(full_router(app.clone())));
+    app.discovery_generation.fetch_add(1, Ordering::SeqCst);
     app.initial_load_complete.store(true, Ordering::SeqCst);
     let active = app.plugins.load().iter().filter(|e| e.is_active()).count();
     tracing::info!(
@@ -402,7 +405,7 @@ async fn init_plugins(
             entries.push(failed(e));
             continue;
         }
-        match mount(plugin.clone()) {
+        match mount(plugin.clone(), app.discovery_generation.clone()) {
             Ok(router) => {
                 tracing::info!(
                     plugin = name,
@@ -433,12 +436,15 @@ async fn init_plugins(
 }
 
 /// The plugin's routes with the framework's management routes nested under `/management`.
-fn mount(plugin: Arc<dyn CatalogPlugin>) -> Result<Router, String> {
+fn mount(
+    plugin: Arc<dyn CatalogPlugin>,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+) -> Result<Router, String> {
     let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let router = plugin
             .routes()
             .map_err(|e| format!("route registration failed: {e}"))?;
-        Ok(match management::router(plugin.clone()) {
+        Ok(match management::router(plugin.clone(), generation) {
             Some(m) => router.nest("/management", m),
             None => router,
         })

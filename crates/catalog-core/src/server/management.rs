@@ -1,6 +1,7 @@
 //! `{basePath}/management` routes the framework mounts from a plugin's capabilities (FW-21).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -12,9 +13,23 @@ use crate::plugin::CatalogPlugin;
 
 type Plugin = Arc<dyn CatalogPlugin>;
 
+/// What management handlers share: the plugin and the discovery generation they bump.
+#[derive(Clone)]
+struct Ctx {
+    plugin: Plugin,
+    generation: Arc<AtomicU64>,
+}
+
+impl Ctx {
+    /// Invalidates cached discovery responses after a change.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 /// The management router of `plugin`, or `None` when it offers none of the capabilities.
-pub fn router(plugin: Plugin) -> Option<Router> {
-    let mut r: Router<Plugin> = Router::new();
+pub fn router(plugin: Plugin, generation: Arc<AtomicU64>) -> Option<Router> {
+    let mut r: Router<Ctx> = Router::new();
     let mut any = false;
     if plugin.refresh_provider().is_some() {
         r = r
@@ -30,7 +45,7 @@ pub fn router(plugin: Plugin) -> Option<Router> {
         r = r.route("/entities/{*name}", get(entity));
         any = true;
     }
-    any.then(|| r.with_state(plugin))
+    any.then(|| r.with_state(Ctx { plugin, generation }))
 }
 
 fn missing(what: &str) -> ApiError {
@@ -40,31 +55,45 @@ fn missing(what: &str) -> ApiError {
     )
 }
 
-async fn refresh_all(State(p): State<Plugin>) -> Result<impl IntoResponse, ApiError> {
-    let provider = p.refresh_provider().ok_or_else(|| missing("refresh"))?;
-    Ok(Json(provider.refresh_all().await?))
+async fn refresh_all(State(ctx): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    let provider = ctx
+        .plugin
+        .refresh_provider()
+        .ok_or_else(|| missing("refresh"))?;
+    let result = provider.refresh_all().await;
+    ctx.changed();
+    Ok(Json(result?))
 }
 
 async fn refresh_one(
-    State(p): State<Plugin>,
+    State(ctx): State<Ctx>,
     Path(source_id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let provider = p.refresh_provider().ok_or_else(|| missing("refresh"))?;
-    Ok(Json(provider.refresh(&source_id).await?))
+    let provider = ctx
+        .plugin
+        .refresh_provider()
+        .ok_or_else(|| missing("refresh"))?;
+    let result = provider.refresh(&source_id).await;
+    ctx.changed();
+    Ok(Json(result?))
 }
 
-async fn diagnostics(State(p): State<Plugin>) -> Result<impl IntoResponse, ApiError> {
-    let provider = p
+async fn diagnostics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    let provider = ctx
+        .plugin
         .diagnostics_provider()
         .ok_or_else(|| missing("diagnostics"))?;
     Ok(Json(provider.diagnostics().await?))
 }
 
 async fn entity(
-    State(p): State<Plugin>,
+    State(ctx): State<Ctx>,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let getter = p.entity_getter().ok_or_else(|| missing("entity lookup"))?;
+    let getter = ctx
+        .plugin
+        .entity_getter()
+        .ok_or_else(|| missing("entity lookup"))?;
     getter
         .get_entity_by_name("", &name)
         .map(Json)

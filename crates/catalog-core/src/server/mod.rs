@@ -2,6 +2,7 @@
 
 mod bundled;
 mod discovery;
+mod discovery_cache;
 mod health;
 mod lifecycle;
 mod management;

@@ -15,32 +15,42 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::middleware::{ContextConfig, panic_response, request_context};
 use super::state::AppState;
-use super::{discovery, health, metrics};
+use super::{discovery, discovery_cache, health, metrics};
 use crate::error::{ApiError, ErrorCode};
 
 /// The router while startup runs: probes answer, everything else is 503 (FW startup step 6).
 pub fn startup_router(app: Arc<AppState>) -> Router {
-    probes(app.clone())
+    probes()
         .fallback(|| async { ApiError::unavailable("the server is starting") })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::track,
+        ))
         .with_state(app)
 }
 
-fn probes(app: Arc<AppState>) -> Router<Arc<AppState>> {
+fn probes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/healthz", get(health::live))
         .route("/livez", get(health::live))
         .route("/readyz", get(health::ready))
-        .route_layer(axum::middleware::from_fn_with_state(app, metrics::track))
 }
 
 /// The complete router for the current plugin set.
 pub fn full_router(app: Arc<AppState>) -> Router {
-    let mut router: Router = probes(app.clone())
+    let mut router: Router = probes()
         .route("/metrics", get(metrics::render))
-        .route("/api/plugins", get(discovery::list))
-        .route(
-            "/api/plugins/{name}/capabilities",
-            get(discovery::capabilities),
+        .merge(
+            Router::new()
+                .route("/api/plugins", get(discovery::list))
+                .route(
+                    "/api/plugins/{name}/capabilities",
+                    get(discovery::capabilities),
+                )
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app.clone(),
+                    discovery_cache::cached,
+                )),
         )
         .route(
             "/api/tenancy/v1alpha1/namespaces",

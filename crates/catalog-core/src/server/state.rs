@@ -1,12 +1,13 @@
 //! State shared by the framework's handlers.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use axum::Router;
 
+use super::discovery_cache::DiscoveryCache;
 use super::metrics::Metrics;
 use super::settings::Settings;
 use crate::plugin::CatalogPlugin;
@@ -57,6 +58,10 @@ pub struct AppState {
     pub shutting_down: AtomicBool,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Bumped whenever discovery responses may have changed (invalidates the cache).
+    pub discovery_generation: Arc<AtomicU64>,
+    /// Cached discovery responses.
+    pub discovery_cache: DiscoveryCache,
 }
 
 impl AppState {

@@ -26,6 +26,25 @@ pub struct EntityRow {
     pub updated_at: i64,
 }
 
+/// An entity row to write, borrowed from the entity it persists.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRow<'a> {
+    /// Kind.
+    pub kind: &'a str,
+    /// Native name.
+    pub name: &'a str,
+    /// Deterministic id.
+    pub uid: &'a str,
+    /// Native JSON.
+    pub body: &'a str,
+    /// Content hash.
+    pub content_hash: &'a str,
+    /// First insertion, ms.
+    pub created_at: i64,
+    /// Last change, ms.
+    pub updated_at: i64,
+}
+
 /// Rows written per statement: keeps bind counts far below both backends' limits.
 const BATCH: usize = 500;
 
@@ -47,7 +66,7 @@ pub async fn apply_source_diff(
     namespace: &str,
     plugin: &str,
     source_id: &str,
-    changed: &[EntityRow],
+    changed: &[NewRow<'_>],
     removed: &[(String, String)],
 ) -> Result<(), StoreError> {
     on_pool!(db, pool => {
@@ -60,12 +79,12 @@ pub async fn apply_source_diff(
             qb.push_values(chunk, |mut b, row| {
                 b.push_bind(namespace)
                     .push_bind(plugin)
-                    .push_bind(&row.kind)
+                    .push_bind(row.kind)
                     .push_bind(source_id)
-                    .push_bind(&row.name)
-                    .push_bind(&row.uid)
-                    .push_bind(&row.body)
-                    .push_bind(&row.content_hash)
+                    .push_bind(row.name)
+                    .push_bind(row.uid)
+                    .push_bind(row.body)
+                    .push_bind(row.content_hash)
                     .push_bind(row.created_at)
                     .push_bind(row.updated_at);
             });
