@@ -102,8 +102,6 @@ pub struct Entity {
     pub json: Box<RawValue>,
     /// Declared field values, in the schema's field order.
     pub fields: Box<[FieldValue]>,
-    /// Lowercased name and searchable field values, for `q` (UA-61).
-    pub search_text: Box<str>,
     /// Hash of the source content that produced it.
     pub content_hash: Box<str>,
     /// First insertion, ms since epoch.

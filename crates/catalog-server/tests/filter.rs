@@ -53,7 +53,10 @@ async fn filters_select_the_expected_servers(backend: Backend) {
         ("deploymentMode = 'remote'", &[GH, JIRA]),
         ("deploymentMode = \"local\"", &[K8S, OSHIFT, ANSIBLE, PG]),
         ("deploymentMode = 'Remote'", &[]),
-        ("toolCount >= 10 AND verified = true", &[K8S, OSHIFT, PG, GH]),
+        (
+            "toolCount >= 10 AND verified = true",
+            &[K8S, OSHIFT, PG, GH],
+        ),
         ("toolCount > 9.5 and toolCount <= 12", &[K8S, PG, JIRA]),
         ("toolCount < 10 OR toolCount > 15", &[ANSIBLE, GH]),
         ("toolCount = 12", &[K8S, JIRA]),
@@ -84,7 +87,10 @@ async fn filters_select_the_expected_servers(backend: Backend) {
             "(category = \"Database\" OR category = \"DevOps\") AND toolCount < 15",
             &[PG, JIRA],
         ),
-        ("category = 'Database' OR category = 'DevOps' AND toolCount < 15", &[PG, JIRA]),
+        (
+            "category = 'Database' OR category = 'DevOps' AND toolCount < 15",
+            &[PG, JIRA],
+        ),
         ("NOT (category = 'Red Hat' OR verified = false)", &[PG, GH]),
         ("supportedTransports LIKE '%sse'", &[GH]),
         ("resourceCount = 8 AND promptCount = 3", &[K8S, JIRA]),
@@ -99,7 +105,10 @@ async fn filters_select_the_expected_servers(backend: Backend) {
         ("customProperties.team.string_value IS NULL", ALL),
         ("a.b.c = 1", &[]),
         // Values are bound, never screened (UA-58).
-        ("name = 'a;b--c DROP TABLE x' OR name = 'jira-mcp-server'", &[JIRA]),
+        (
+            "name = 'a;b--c DROP TABLE x' OR name = 'jira-mcp-server'",
+            &[JIRA],
+        ),
         ("  deploymentMode = 'remote'  ", &[GH, JIRA]),
     ];
     for (filter, expected) in cases {
@@ -142,7 +151,12 @@ async fn filter_combines_with_q_source_and_paging(backend: Backend) {
     assert_eq!(sorted(names(&same.body)), filtered);
 
     // Paging through the filtered list visits each match exactly once, in every order.
-    for order in ["", "&orderBy=toolCount", "&orderBy=toolCount&sortOrder=DESC", "&orderBy=provider"] {
+    for order in [
+        "",
+        "&orderBy=toolCount",
+        "&orderBy=toolCount&sortOrder=DESC",
+        "&orderBy=provider",
+    ] {
         let mut seen = Vec::new();
         let mut token = String::new();
         loop {
@@ -165,7 +179,12 @@ async fn filter_combines_with_q_source_and_paging(backend: Backend) {
     let first = mcp_filter(&s, filter, "&pageSize=1").await;
     let token = first.body["nextPageToken"].as_str().unwrap().to_string();
     assert!(!token.is_empty());
-    let mismatched = mcp_filter(&s, "toolCount >= 11", &format!("&pageSize=1&pageToken={}", enc(&token))).await;
+    let mismatched = mcp_filter(
+        &s,
+        "toolCount >= 11",
+        &format!("&pageSize=1&pageToken={}", enc(&token)),
+    )
+    .await;
     assert_eq!(mismatched.status, 400, "{}", mismatched.body);
     s.stop().await;
     env.cleanup().await;
@@ -178,37 +197,77 @@ async fn bad_filters_are_400_with_positions(backend: Backend) {
     let many = vec!["toolCount = 1"; 51].join(" OR ");
     let long_in = format!(
         "toolCount IN ({})",
-        (0..101).map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+        (0..101)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     );
-    let huge = format!("name = '{}'", "x".repeat(100 * 1024));
+    // The longest filter a URL can carry (the `http` crate caps URIs at 64 KiB).
+    let huge = format!("name = '{}'", "x".repeat(60 * 1024));
     // (filter, text the message must contain, whether it is positional)
     let cases: Vec<(&str, &str, bool)> = vec![
-        ("colour = 'red'", "unknown filter field \"colour\" at offset 1", true),
-        ("   colour = 'red'", "unknown filter field \"colour\" at offset 4", true),
-        ("toolCount ~ 3", "unexpected character \"~\" at offset 11", true),
-        ("name = 'abc", "unterminated string starting at offset 8", true),
+        (
+            "colour = 'red'",
+            "unknown filter field \"colour\" at offset 1",
+            true,
+        ),
+        (
+            "   colour = 'red'",
+            "unknown filter field \"colour\" at offset 4",
+            true,
+        ),
+        (
+            "toolCount ~ 3",
+            "unexpected character \"~\" at offset 11",
+            true,
+        ),
+        (
+            "name = 'abc",
+            "unterminated string starting at offset 8",
+            true,
+        ),
         (
             "toolCount = 'x'",
             "cannot compare field \"toolCount\" (integer) with a string literal at offset 13",
             true,
         ),
-        ("verified = 'yes'", "(boolean) with a string literal at offset 12", true),
-        ("name = 5", "(string) with a numeric literal at offset 8", true),
+        (
+            "verified = 'yes'",
+            "(boolean) with a string literal at offset 12",
+            true,
+        ),
+        (
+            "name = 5",
+            "(string) with a numeric literal at offset 8",
+            true,
+        ),
         (
             "name = 'a' AND AND x = 1",
             "unexpected token \"AND\" at offset 16; expected a field name",
             true,
         ),
-        ("name LIKE 5", "LIKE needs a string literal at offset 11", true),
+        (
+            "name LIKE 5",
+            "LIKE needs a string literal at offset 11",
+            true,
+        ),
         ("toolCount LIKE '1%'", "LIKE needs a string value", true),
-        ("verified < true", "cannot order boolean values at offset 12", true),
+        (
+            "verified < true",
+            "cannot order boolean values at offset 12",
+            true,
+        ),
         ("transportType IN ('http', 1)", "at offset 27", true),
         ("name = NULL", "use IS NULL", true),
         ("(name = 'x'", "unexpected end of query at offset 12", true),
         ("name = 'x')", "unexpected token \")\" at offset 11", true),
         ("name = 'x' name = 'y'", "at offset 12", true),
         ("customProperties = 'x'", "IS NULL or IS NOT NULL", true),
-        ("toolCount = 99999999999999999999", "out of range at offset 13", true),
+        (
+            "toolCount = 99999999999999999999",
+            "out of range at offset 13",
+            true,
+        ),
         (&deep, "limit of 16 levels at offset 17", true),
         (&many, "limit of 50 comparisons at offset", true),
         (&long_in, "limit of 100 literals at offset", true),
@@ -226,10 +285,51 @@ async fn bad_filters_are_400_with_positions(backend: Backend) {
         if positional {
             assert!(message.contains("offset"), "{shown}: {message}");
         }
-        assert!(message.len() < 400, "messages stay short: {}", message.len());
+        assert!(
+            message.len() < 400,
+            "messages stay short: {}",
+            message.len()
+        );
     }
+
+    // A 100 KB filter cannot even be expressed through `reqwest`; send it raw. It is refused
+    // with a 4xx before or by the handler, never a 5xx.
+    let target = format!(
+        "{MCP}?filterQuery={}",
+        enc(&format!("name = '{}'", "x".repeat(100 * 1024)))
+    );
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let (status, body) = tokio::task::spawn_blocking(move || raw_get(&addr, &target))
+        .await
+        .unwrap();
+    assert!((400..500).contains(&status), "{status}: {body}");
     s.stop().await;
     env.cleanup().await;
+}
+
+/// A raw HTTP/1.1 GET; returns the status and the body text.
+fn raw_get(addr: &str, target: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    // The server may answer and close before reading everything.
+    let _ = stream.write_all(request.as_bytes());
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    eprintln!("raw 100 KB filter: {}", text.lines().next().unwrap_or(""));
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
 }
 
 /// Reads a dot path of a JSON item.
@@ -252,7 +352,12 @@ fn like_literal(s: &str) -> String {
 }
 
 /// A literal of the field's kind: from a real item when one has a scalar value there.
-fn literal_for(items: &[Value], path: &str, filter_type: &str, options: &[Value]) -> (String, Option<Value>) {
+fn literal_for(
+    items: &[Value],
+    path: &str,
+    filter_type: &str,
+    options: &[Value],
+) -> (String, Option<Value>) {
     let real = items
         .iter()
         .filter_map(|i| at_path(i, path))
@@ -312,9 +417,7 @@ async fn advertised_filter_fields_are_accepted(backend: Backend) {
                     },
                     _ => format!("{name} {op} {literal}"),
                 };
-                let r = s
-                    .get(&format!("{list}?filterQuery={}", enc(&filter)))
-                    .await;
+                let r = s.get(&format!("{list}?filterQuery={}", enc(&filter))).await;
                 assert_eq!(r.status, 200, "{}: {filter}: {}", p["name"], r.body);
                 // A real value selects at least the item it came from.
                 if real.is_some() && matches!(op, "=" | "IN" | "LIKE" | "ILIKE" | "<=" | ">=") {
@@ -328,7 +431,10 @@ async fn advertised_filter_fields_are_accepted(backend: Backend) {
             }
         }
     }
-    assert!(checked > 30, "every plugin advertises filter fields ({checked})");
+    assert!(
+        checked > 30,
+        "every plugin advertises filter fields ({checked})"
+    );
     s.stop().await;
     env.cleanup().await;
 }

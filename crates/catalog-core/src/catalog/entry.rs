@@ -175,13 +175,6 @@ fn finish(
         .iter()
         .map(|f| FieldValue::extract(doc, f.path))
         .collect();
-    let mut search_text = name.to_lowercase();
-    search_text.push(crate::entity::SEARCH_SEPARATOR);
-    for (spec_field, value) in spec.kind.fields.iter().zip(fields.iter()) {
-        if spec_field.searchable && spec_field.name != "name" {
-            value.push_search_text(&mut search_text);
-        }
-    }
     Entity {
         uid: uid.into(),
         kind: spec.kind.kind.into(),
@@ -190,9 +183,19 @@ fn finish(
         source_id: source_id.into(),
         json,
         fields,
-        search_text: search_text.into(),
         content_hash: content_hash.into(),
         created_at,
         updated_at,
+    }
+}
+
+/// Appends an entity's lowercased searchable text: its name and its searchable fields (UA-61).
+pub fn search_text(spec: &PluginSpec, e: &Entity, out: &mut String) {
+    out.push_str(&e.sort_name);
+    out.push(crate::entity::SEARCH_SEPARATOR);
+    for (field, value) in spec.kind.fields.iter().zip(e.fields.iter()) {
+        if field.searchable && field.name != "name" {
+            value.push_search_text(out);
+        }
     }
 }

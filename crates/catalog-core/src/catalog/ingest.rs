@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use catalog_config::SourceConfig;
 
-use super::entry::{build_entity, content_hash, validate_entries};
+use super::entry::{build_entity, content_hash, search_text, validate_entries};
 use super::runtime::Runtime;
 use crate::entity::Entity;
 use crate::index::Snapshot;
@@ -91,7 +91,7 @@ pub(crate) async fn sync_sources(
         };
         results.push((source, outcome, started.elapsed()));
     }
-    publish(rt, replaced);
+    publish(spec, rt, replaced);
     let snapshot = rt.snapshot.load();
     let mut out = Vec::with_capacity(results.len());
     for (source, outcome, elapsed) in results {
@@ -199,7 +199,7 @@ async fn persist(
 }
 
 /// Swaps in a snapshot where each source in `replaced` serves its new entities.
-fn publish(rt: &Runtime, replaced: HashMap<String, Vec<Arc<Entity>>>) {
+fn publish(spec: &'static PluginSpec, rt: &Runtime, replaced: HashMap<String, Vec<Arc<Entity>>>) {
     if replaced.is_empty() {
         return;
     }
@@ -211,7 +211,9 @@ fn publish(rt: &Runtime, replaced: HashMap<String, Vec<Arc<Entity>>>) {
         .cloned()
         .collect();
     merged.extend(replaced.into_values().flatten());
-    rt.snapshot.store(Arc::new(Snapshot::new(merged)));
+    rt.snapshot.store(Arc::new(Snapshot::new(merged, |e, out| {
+        search_text(spec, e, out)
+    })));
 }
 
 /// Reads and validates the source, and diffs it against what `current` serves (blocking work).

@@ -57,16 +57,15 @@ async fn list(
             Some(compile_query(spec, raw.trim_end())?)
         }
     };
-    let matches = |e: &Entity| -> bool {
+    let snapshot = rt.snapshot.load();
+    // `q` is one sequential scan of the snapshot's search buffer.
+    let searched = params.q.as_deref().map(|q| snapshot.search(q));
+    let matches = |i: usize, e: &Entity| -> bool {
         (params.sources.is_empty() || params.sources.iter().any(|s| **s == *e.source_id))
-            && params
-                .q
-                .as_deref()
-                .is_none_or(|q| e.search_text.contains(q))
+            && searched.as_ref().is_none_or(|marks| marks[i])
             && filter.as_ref().is_none_or(|f| f.matches(e))
     };
     let filtered = !params.sources.is_empty() || params.q.is_some() || filter.is_some();
-    let snapshot = rt.snapshot.load();
     let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
     let page = run_list(
         &snapshot,

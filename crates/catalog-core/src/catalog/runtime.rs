@@ -7,7 +7,7 @@ use arc_swap::ArcSwap;
 use catalog_config::SourceConfig;
 
 use super::Shared;
-use super::entry::entity_from_row;
+use super::entry::{entity_from_row, search_text};
 use super::ingest::sync_sources;
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, InitConfig, PluginError};
@@ -87,7 +87,7 @@ impl Runtime {
                 entity.map(Arc::new)
             })
             .collect();
-        let snapshot = Snapshot::new(entities);
+        let snapshot = Snapshot::new(entities, |e, out| search_text(spec, e, out));
         let sources = config
             .section
             .sources

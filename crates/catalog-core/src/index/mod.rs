@@ -1,7 +1,9 @@
 //! In-memory, immutable, indexed snapshots of a plugin's entities (DESIGN principle 4).
 
 mod order;
+mod search;
 mod snapshot;
 
 pub use order::*;
+pub use search::*;
 pub use snapshot::*;

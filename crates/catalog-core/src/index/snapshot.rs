@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::order::{Order, Position, default_cmp};
+use super::search::SearchIndex;
 use crate::entity::Entity;
 
 /// A sorted, indexed, immutable set of entities.
@@ -14,11 +15,13 @@ pub struct Snapshot {
     per_source: HashMap<Box<str>, u64>,
     /// Orderings other than the default, built on first use.
     orders: RwLock<HashMap<Order, Arc<[u32]>>>,
+    /// Searchable text in default order.
+    search: SearchIndex,
 }
 
 impl Snapshot {
-    /// Builds a snapshot.
-    pub fn new(mut entities: Vec<Arc<Entity>>) -> Self {
+    /// Builds a snapshot; `search_text` appends an entity's lowercased searchable text.
+    pub fn new(mut entities: Vec<Arc<Entity>>, search_text: impl Fn(&Entity, &mut String)) -> Self {
         entities.sort_unstable_by(|a, b| default_cmp(a, b));
         let mut per_source: HashMap<Box<str>, u64> = HashMap::new();
         for e in &entities {
@@ -29,16 +32,23 @@ impl Snapshot {
                 }
             }
         }
+        let search = SearchIndex::build(&entities, |e, out| search_text(e, out));
         Self {
             entities,
             per_source,
             orders: RwLock::default(),
+            search,
         }
     }
 
     /// An empty snapshot.
     pub fn empty() -> Self {
-        Self::new(Vec::new())
+        Self::new(Vec::new(), |_, _| {})
+    }
+
+    /// Marks, by position in [`Snapshot::entities`], the entities whose text contains `q`.
+    pub fn search(&self, q_lower: &str) -> Vec<bool> {
+        self.search.matching(q_lower)
     }
 
     /// All entities in default order.

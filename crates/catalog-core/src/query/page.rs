@@ -9,8 +9,9 @@ use crate::entity::Entity;
 use crate::error::ApiError;
 use crate::index::{Order, Position, Snapshot};
 
-/// Decides whether an entity belongs to the result.
-pub type Predicate<'a> = dyn Fn(&Entity) -> bool + 'a;
+/// Decides whether an entity belongs to the result; it also gets the entity's position in
+/// [`Snapshot::entities`] (for per-snapshot indexes such as the search buffer).
+pub type Predicate<'a> = dyn Fn(usize, &Entity) -> bool + 'a;
 
 /// One page of results.
 pub struct Page {
@@ -69,12 +70,13 @@ pub fn run_list(
     let ordering = snapshot.ordering(params.order);
     let order: Option<&[u32]> = ordering.as_deref();
     let len = entities.len();
-    let at = |i: usize| -> &Arc<Entity> {
+    let index = |i: usize| -> usize {
         match order {
-            Some(o) => &entities[o[i] as usize],
-            None => &entities[i],
+            Some(o) => o[i] as usize,
+            None => i,
         }
     };
+    let at = |i: usize| -> &Arc<Entity> { &entities[index(i)] };
     let start = match &cursor {
         None => 0,
         Some(pos) => partition(len, |i| after(at(i), pos, params.order)),
@@ -97,7 +99,7 @@ pub fn run_list(
             let mut total = 0;
             for i in 0..len {
                 let e = at(i);
-                if !p(e) {
+                if !p(index(i), e) {
                     continue;
                 }
                 total += 1;

@@ -383,7 +383,7 @@ impl Expr {
     }
 
     /// `NOT e`.
-    pub fn not(e: Expr) -> Expr {
+    pub fn negate(e: Expr) -> Expr {
         Expr::Not(Box::new(e))
     }
 }
@@ -445,11 +445,11 @@ mod tests {
             "a = 1 OR b = 2 OR c = 3"
         );
         assert_eq!(
-            Expr::not(Expr::and(a.clone(), b.clone())).to_string(),
+            Expr::negate(Expr::and(a.clone(), b.clone())).to_string(),
             "NOT (a = 1 AND b = 2)"
         );
         assert_eq!(
-            Expr::and(Expr::not(a.clone()), Expr::not(Expr::not(b))).to_string(),
+            Expr::and(Expr::negate(a.clone()), Expr::negate(Expr::negate(b))).to_string(),
             "NOT a = 1 AND NOT NOT b = 2"
         );
     }

@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(cmp_num(Int(-3), Float(-3.5)), Some(Ordering::Greater));
         assert_eq!(cmp_num(Float(2.5), Int(2)), Some(Ordering::Greater));
         assert_eq!(
-            cmp_num(Int(i64::MAX), Float(9.223372036854775807e18)),
+            cmp_num(Int(i64::MAX), Float(9_223_372_036_854_775_808.0)),
             Some(Ordering::Less),
             "2^63 as f64 is above i64::MAX"
         );

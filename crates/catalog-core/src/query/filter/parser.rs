@@ -3,7 +3,7 @@
 //! Recursion happens only through parentheses and `NOT`, both counted against
 //! [`MAX_DEPTH`], so no input can exhaust the stack.
 
-use super::ast::{CmpOp, Expr, Literal, LiteralValue, Predicate, Property, Span, Test, TypeSuffix};
+use super::ast::{Expr, Literal, LiteralValue, Predicate, Property, Span, Test, TypeSuffix};
 use super::error::FilterError;
 use super::lexer::{Keyword, Lexer, Token, TokenKind};
 use super::{MAX_COMPARISONS, MAX_DEPTH, MAX_IN_LIST, MAX_QUERY_CHARS};
@@ -110,7 +110,7 @@ impl Parser {
                 self.enter(&token)?;
                 let inner = self.unary()?;
                 self.depth -= 1;
-                Ok(Expr::not(inner))
+                Ok(Expr::negate(inner))
             }
             TokenKind::LParen => {
                 self.enter(&token)?;
@@ -282,6 +282,7 @@ impl Parser {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ast::CmpOp;
     use super::*;
 
     fn err(input: &str) -> String {
@@ -334,15 +335,15 @@ mod tests {
     fn not_is_prefix_and_binds_tighter_than_and() {
         assert_eq!(
             parse("NOT a = 1 AND b = 2").unwrap(),
-            Expr::and(Expr::not(int("a", 1)), int("b", 2))
+            Expr::and(Expr::negate(int("a", 1)), int("b", 2))
         );
         assert_eq!(
             parse("not (a = 1 OR b = 2)").unwrap(),
-            Expr::not(Expr::or(int("a", 1), int("b", 2)))
+            Expr::negate(Expr::or(int("a", 1), int("b", 2)))
         );
         assert_eq!(
             parse("NOT NOT a = 1").unwrap(),
-            Expr::not(Expr::not(int("a", 1)))
+            Expr::negate(Expr::negate(int("a", 1)))
         );
     }
 

@@ -259,7 +259,7 @@ fn tree(leaf: BoxedStrategy<Expr>) -> impl Strategy<Value = Expr> {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(l, r)| Expr::or(l, r)),
             (inner.clone(), inner.clone()).prop_map(|(l, r)| Expr::and(l, r)),
-            inner.prop_map(Expr::not),
+            inner.prop_map(Expr::negate),
         ]
     })
 }
@@ -367,7 +367,6 @@ fn entity(row: &Row) -> Entity {
             .iter()
             .map(|f| FieldValue::extract(&doc, f.path))
             .collect(),
-        search_text: "".into(),
         content_hash: "h".into(),
         created_at: 0,
         updated_at: 0,
