@@ -134,6 +134,7 @@ fn registry(extra: Vec<Arc<dyn CatalogPlugin>>) -> Registry {
 on_both_backends!(
     failing_plugins_are_isolated,
     restart_keeps_data_and_migrations_run_once,
+    restart_reuses_unchanged_sources_and_reloads_changed_ones,
     refresh_applies_changes_and_keeps_last_good_data,
 );
 
@@ -340,7 +341,10 @@ async fn restart_keeps_data_and_migrations_run_once(backend: Backend) {
         .body;
     s.stop().await;
     let applied = migration_rows(&env).await;
-    assert_eq!(applied, 2, "framework 001 and the test plugin's 001");
+    assert_eq!(
+        applied, 3,
+        "framework 001 and 002, and the test plugin's 001"
+    );
 
     // The data file disappears: the restarted server still serves the persisted entities.
     std::fs::remove_file(&data).unwrap();
@@ -380,6 +384,74 @@ async fn restart_keeps_data_and_migrations_run_once(backend: Backend) {
         "{diag}"
     );
     assert_eq!(diag["sources"][0]["entityCount"], 6);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Runs one statement on the test's database.
+async fn execute(env: &Env, sql: &'static str) {
+    match &env.database_url {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => {
+            let url = format!("sqlite://{}", env.data_dir().join("catalog.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn restart_reuses_unchanged_sources_and_reloads_changed_ones(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let original = std::fs::read_to_string(mcp_fixture()).unwrap();
+    let data = env.write("catalog/mcp.yaml", &original);
+    let mut settings = env.settings();
+    settings.sources = vec![env.write("catalog/sources.yaml", &mcp_sources(&data))];
+    let list = "/api/mcp_catalog/v1alpha1/mcpservers";
+    let s = env.start_with(settings.clone(), registry(vec![])).await;
+    assert_eq!(s.get(list).await.body["totalSize"], 6);
+    s.stop().await;
+
+    // Unchanged file: startup serves the persisted rows without parsing the file again, so a
+    // row removed behind the server's back stays removed (the database is the truth).
+    execute(
+        &env,
+        "DELETE FROM catalog_entities WHERE name = 'github-mcp-server'",
+    )
+    .await;
+    let s = env.start_with(settings.clone(), registry(vec![])).await;
+    assert_eq!(
+        s.get(list).await.body["totalSize"],
+        5,
+        "unchanged source was not re-parsed"
+    );
+    let diag = s
+        .get("/api/mcp_catalog/v1alpha1/management/diagnostics")
+        .await
+        .body;
+    assert_eq!(diag["sources"][0]["state"], "available");
+    // An explicit refresh always re-reads the file.
+    s.post(
+        "/api/mcp_catalog/v1alpha1/management/refresh",
+        &serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(s.get(list).await.body["totalSize"], 6);
+    s.stop().await;
+
+    // A file edited while the server was down is loaded at the next start.
+    std::fs::write(
+        &data,
+        original.replacen("toolCount: 12", "toolCount: 13", 1),
+    )
+    .unwrap();
+    let s = env.start_with(settings, registry(vec![])).await;
+    let k8s = s.get(&format!("{list}/kubernetes-mcp-server")).await.body;
+    assert_eq!(k8s["toolCount"], 13);
     s.stop().await;
     env.cleanup().await;
 }

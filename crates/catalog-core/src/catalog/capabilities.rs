@@ -105,7 +105,7 @@ impl RefreshProvider for DeclarativePlugin {
             .into_iter()
             .filter(|s| s.is_enabled())
             .collect();
-        for r in sync_sources(self.spec(), &rt, enabled).await {
+        for r in sync_sources(self.spec(), &rt, enabled, false).await {
             total.entities_loaded += r.entities_loaded;
             total.entities_removed += r.entities_removed;
             total.duration += r.duration;

@@ -20,6 +20,14 @@ use crate::schema::PluginSpec;
 use crate::store::{self, NewRow, SourceStatusRow, now_ms};
 use crate::time::rfc3339_ms;
 
+/// The outcome of planning one source.
+enum Planned {
+    /// Content and config are what was last loaded successfully: nothing to do.
+    Unchanged,
+    /// What the sync will change.
+    Changed(SyncPlan),
+}
+
 /// What one sync will change.
 struct SyncPlan {
     /// Every entity the source now yields (unchanged ones reused).
@@ -36,20 +44,32 @@ pub(crate) async fn sync_source(
     rt: &Runtime,
     source: &SourceConfig,
 ) -> RefreshResult {
-    sync_sources(spec, rt, vec![source.clone()])
+    sync_sources(spec, rt, vec![source.clone()], false)
         .await
         .pop()
         .expect("one result per source")
 }
 
 /// Syncs `sources`: plans them in parallel (bounded by the available cores), persists each diff
-/// in turn, then publishes a single snapshot. Results come back in input order; errors are in
-/// the results and the source statuses, never returned.
+/// in turn, then publishes a single snapshot. With `reuse_unchanged` (startup), a source whose
+/// fingerprint matches its last successful load keeps its persisted entities without being
+/// parsed again. Results come back in input order; errors are in the results and the source
+/// statuses, never returned.
 pub(crate) async fn sync_sources(
     spec: &'static PluginSpec,
     rt: &Runtime,
     sources: Vec<SourceConfig>,
+    reuse_unchanged: bool,
 ) -> Vec<RefreshResult> {
+    let known: HashMap<String, String> = if reuse_unchanged {
+        rt.source_states()
+            .into_iter()
+            .filter(|s| s.status.state == "available")
+            .filter_map(|s| s.status.fingerprint.map(|f| (s.config.id, f)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let current = rt.snapshot.load_full();
     let fallback = rt.config.fallback_dir.clone();
     let permits = Arc::new(tokio::sync::Semaphore::new(
@@ -60,13 +80,15 @@ pub(crate) async fn sync_sources(
         .map(|src| {
             let (current, fallback, permits) = (current.clone(), fallback.clone(), permits.clone());
             let source = src.clone();
+            let known = known.get(&src.id).cloned();
             let task = tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let started = Instant::now();
-                let plan =
-                    tokio::task::spawn_blocking(move || plan(spec, &current, &source, &fallback))
-                        .await
-                        .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
+                let plan = tokio::task::spawn_blocking(move || {
+                    plan(spec, &current, &source, &fallback, known.as_deref())
+                })
+                .await
+                .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
                 (plan, started)
             });
             (src, task)
@@ -82,11 +104,20 @@ pub(crate) async fn sync_sources(
             )
         });
         let outcome = match plan {
-            Ok(plan) => persist(spec, rt, &source.id, &plan).await.map(|()| {
-                let counts = (plan.entities.len() as u64, plan.removed.len() as u64);
-                replaced.insert(source.id.clone(), plan.entities);
-                counts
-            }),
+            Ok((Planned::Unchanged, fingerprint)) => {
+                Ok((current.source_count(&source.id), 0, fingerprint))
+            }
+            Ok((Planned::Changed(plan), fingerprint)) => {
+                persist(spec, rt, &source.id, &plan).await.map(|()| {
+                    let counts = (
+                        plan.entities.len() as u64,
+                        plan.removed.len() as u64,
+                        fingerprint,
+                    );
+                    replaced.insert(source.id.clone(), plan.entities);
+                    counts
+                })
+            }
             Err(e) => Err(e),
         };
         results.push((source, outcome, started.elapsed()));
@@ -115,7 +146,7 @@ async fn record(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source: &SourceConfig,
-    outcome: Result<(u64, u64), SourceError>,
+    outcome: Result<(u64, u64, String), SourceError>,
     elapsed: Duration,
     count: u64,
 ) -> RefreshResult {
@@ -127,10 +158,10 @@ async fn record(
         duration,
         error: None,
     };
-    let (state, error) = match outcome {
-        Ok((loaded, removed)) => {
+    let (state, error, fingerprint) = match outcome {
+        Ok((loaded, removed, fingerprint)) => {
             (result.entities_loaded, result.entities_removed) = (loaded, removed);
-            ("available", None)
+            ("available", None, Some(fingerprint))
         }
         Err(SourceError(message)) => {
             tracing::warn!(
@@ -145,7 +176,7 @@ async fn record(
                 time: rfc3339_ms(now_ms()),
             });
             result.error = Some(message.clone());
-            ("error", Some(message))
+            ("error", Some(message), None)
         }
     };
     let row = SourceStatusRow {
@@ -155,6 +186,7 @@ async fn record(
         entity_count: count as i64,
         last_refresh_at: Some(now_ms()),
         last_refresh_duration_ns: Some(duration as i64),
+        fingerprint,
     };
     if let Err(e) =
         store::save_source_status(&rt.config.database, &rt.config.namespace, spec.name, &row).await
@@ -216,13 +248,28 @@ fn publish(spec: &'static PluginSpec, rt: &Runtime, replaced: HashMap<String, Ve
     })));
 }
 
+/// Identifies what a load reads: the plugin's kind declaration, the source config, the resolved
+/// path and the file's bytes. Equal fingerprints load equal entities.
+fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(format!("{:?}{:?}", spec.kind, spec.native));
+    h.update(serde_json::to_vec(source).unwrap_or_default());
+    h.update(path.to_string_lossy().as_bytes());
+    h.update(text.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads and validates the source, and diffs it against what `current` serves (blocking work).
+/// When the fingerprint equals `known`, the source is not parsed at all.
 fn plan(
     spec: &'static PluginSpec,
     current: &Snapshot,
     source: &SourceConfig,
     fallback: &Path,
-) -> Result<SyncPlan, SourceError> {
+    known: Option<&str>,
+) -> Result<(Planned, String), SourceError> {
     if !spec.source_types.contains(&source.source_type.as_str()) {
         return Err(SourceError(format!(
             "unsupported source type \"{}\" (this plugin accepts: {})",
@@ -243,6 +290,10 @@ fn plan(
         .ok_or_else(|| SourceError("property yamlCatalogPath is required for type yaml".into()))?;
     let path = catalog_config::resolve_path(source, path_value, fallback);
     let text = read_data_file(&path)?;
+    let fingerprint = fingerprint(spec, source, &path, &text);
+    if known == Some(fingerprint.as_str()) {
+        return Ok((Planned::Unchanged, fingerprint));
+    }
     let doc = parse_document(&text, &path)?;
     drop(text);
     let entries = validate_entries(spec, doc)
@@ -282,5 +333,5 @@ fn plan(
         .filter(|e| !kept.contains(&*e.name))
         .map(|e| (e.kind.to_string(), e.name.to_string()))
         .collect();
-    Ok(plan)
+    Ok((Planned::Changed(plan), fingerprint))
 }

@@ -108,6 +108,7 @@ impl Runtime {
                         entity_count: snapshot.source_count(&s.id) as i64,
                         last_refresh_at: None,
                         last_refresh_duration_ns: None,
+                        fingerprint: None,
                     },
                 },
             })
@@ -124,7 +125,7 @@ impl Runtime {
             .into_iter()
             .filter(SourceConfig::is_enabled)
             .collect();
-        sync_sources(spec, &runtime, enabled).await;
+        sync_sources(spec, &runtime, enabled, true).await;
         Ok(runtime)
     }
 

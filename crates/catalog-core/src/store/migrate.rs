@@ -65,6 +65,13 @@ pub fn framework_migrations() -> Vec<Migration> {
                 PRIMARY KEY (namespace, plugin, source_id));",
         up_postgres: None,
         down: "DROP TABLE catalog_source_status; DROP TABLE catalog_entities;",
+    },
+    Migration {
+        version: "002",
+        description: "source fingerprints (skip re-parsing unchanged sources at startup)",
+        up: "ALTER TABLE catalog_source_status ADD COLUMN fingerprint TEXT",
+        up_postgres: None,
+        down: "ALTER TABLE catalog_source_status DROP COLUMN fingerprint",
     }]
 }
 

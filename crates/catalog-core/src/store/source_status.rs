@@ -19,6 +19,8 @@ pub struct SourceStatusRow {
     pub last_refresh_at: Option<i64>,
     /// Duration of the last refresh in nanoseconds.
     pub last_refresh_duration_ns: Option<i64>,
+    /// Fingerprint of the content and config last loaded successfully.
+    pub fingerprint: Option<String>,
 }
 
 /// Inserts or replaces the status of one source.
@@ -30,12 +32,13 @@ pub async fn save_source_status(
 ) -> Result<(), StoreError> {
     on_pool!(db, pool => sqlx::query(
         "INSERT INTO catalog_source_status
-            (namespace, plugin, source_id, state, error, entity_count, last_refresh_at, last_refresh_duration_ns)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            (namespace, plugin, source_id, state, error, entity_count, last_refresh_at, last_refresh_duration_ns, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (namespace, plugin, source_id) DO UPDATE SET
             state = excluded.state, error = excluded.error, entity_count = excluded.entity_count,
             last_refresh_at = excluded.last_refresh_at,
-            last_refresh_duration_ns = excluded.last_refresh_duration_ns"
+            last_refresh_duration_ns = excluded.last_refresh_duration_ns,
+            fingerprint = excluded.fingerprint"
     )
     .bind(namespace)
     .bind(plugin)
@@ -45,6 +48,7 @@ pub async fn save_source_status(
     .bind(row.entity_count)
     .bind(row.last_refresh_at)
     .bind(row.last_refresh_duration_ns)
+    .bind(&row.fingerprint)
     .execute(pool)
     .await
     .map(|_| ()))?;
@@ -58,7 +62,7 @@ pub async fn load_source_statuses(
     plugin: &str,
 ) -> Result<Vec<SourceStatusRow>, StoreError> {
     Ok(on_pool!(db, pool => sqlx::query_as::<_, SourceStatusRow>(
-        "SELECT source_id, state, error, entity_count, last_refresh_at, last_refresh_duration_ns
+        "SELECT source_id, state, error, entity_count, last_refresh_at, last_refresh_duration_ns, fingerprint
          FROM catalog_source_status WHERE namespace = $1 AND plugin = $2"
     ).bind(namespace).bind(plugin).fetch_all(pool).await)?)
 }
