@@ -151,8 +151,10 @@ async fn main() -> anyhow::Result<()> {
         bin.display()
     );
     let (server, cold_start) = start_server(&bin, work, &sources).await?;
-    let peak_rss = peak_rss_mib(server.child.id());
-    eprintln!("ready after {cold_start:.1} s, peak RSS {peak_rss:.0} MiB");
+    eprintln!(
+        "ready after {cold_start:.1} s, peak RSS {:.0} MiB",
+        peak_rss_mib(server.child.id())
+    );
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
@@ -290,6 +292,11 @@ async fn main() -> anyhow::Result<()> {
         stats,
     });
 
+    let peak_rss = peak_rss_mib(server.child.id());
+    eprintln!("restarting on the same data directory");
+    drop(server);
+    let (server, warm_start) = start_server(&bin, work, &sources).await?;
+
     let report = Report {
         entities_per_plugin: n,
         plugins: selected.iter().map(|g| g.plugin.to_string()).collect(),
@@ -297,7 +304,8 @@ async fn main() -> anyhow::Result<()> {
         seconds_per_scenario: args.seconds,
         corpus_seconds,
         cold_start_seconds: cold_start,
-        peak_rss_mib: peak_rss_mib(server.child.id()),
+        warm_start_seconds: warm_start,
+        peak_rss_mib: peak_rss,
         rows,
         skipped,
     };

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::columns::Columns;
 use super::order::{Order, Position, default_cmp};
 use super::search::SearchIndex;
-use crate::entity::Entity;
+use crate::entity::{Entity, FieldValue};
 
 /// A sorted, indexed, immutable set of entities.
 pub struct Snapshot {
@@ -17,6 +18,8 @@ pub struct Snapshot {
     orders: RwLock<HashMap<Order, Arc<[u32]>>>,
     /// Searchable text in default order.
     search: SearchIndex,
+    /// Declared-field columns, built on first use.
+    columns: RwLock<HashMap<usize, Arc<[FieldValue]>>>,
 }
 
 impl Snapshot {
@@ -38,6 +41,7 @@ impl Snapshot {
             per_source,
             orders: RwLock::default(),
             search,
+            columns: RwLock::default(),
         }
     }
 
@@ -81,6 +85,29 @@ impl Snapshot {
             .take_while(|e| *e.sort_name == *lower)
             .filter(|e| &*e.name == name && source.is_none_or(|s| &*e.source_id == s))
             .min_by(|a, b| a.source_id.cmp(&b.source_id))
+    }
+
+    /// The columns of the given declared fields, in snapshot order.
+    pub fn columns(&self, fields: &[usize]) -> Columns {
+        Columns::new(fields.iter().map(|f| (*f, self.column(*f))).collect())
+    }
+
+    fn column(&self, field: usize) -> Arc<[FieldValue]> {
+        if let Some(built) = self
+            .columns
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&field)
+        {
+            return built.clone();
+        }
+        let built: Arc<[FieldValue]> = self
+            .entities
+            .iter()
+            .map(|e| e.fields.get(field).cloned().unwrap_or(FieldValue::Missing))
+            .collect();
+        let mut columns = self.columns.write().unwrap_or_else(|e| e.into_inner());
+        columns.entry(field).or_insert(built).clone()
     }
 
     /// Entity indices in `order`; `None` means the default order (identity).

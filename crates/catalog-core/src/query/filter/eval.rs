@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::like::LikePattern;
 use crate::entity::{Entity, FieldValue};
+use crate::index::Columns;
 
 /// A compiled, type-checked filter for one plugin's kind; cheap to evaluate, shareable.
 #[derive(Debug, Clone)]
@@ -24,14 +25,37 @@ pub struct Filter {
     pub(super) root: Node,
 }
 
+static MISSING: FieldValue = FieldValue::Missing;
+
 impl Filter {
     /// Whether `entity` is kept.
     pub fn matches(&self, entity: &Entity) -> bool {
         let ctx = Ctx {
             entity,
             json: OnceCell::new(),
+            row: None,
         };
         self.root.eval(&ctx) == Tri::True
+    }
+
+    /// Whether the entity at position `row` of a snapshot is kept, reading declared fields from
+    /// that snapshot's `columns` (see [`Filter::fields_used`]) rather than from the entity.
+    pub fn matches_row(&self, entity: &Entity, row: usize, columns: &Columns) -> bool {
+        let ctx = Ctx {
+            entity,
+            json: OnceCell::new(),
+            row: Some((row, columns)),
+        };
+        self.root.eval(&ctx) == Tri::True
+    }
+
+    /// The declared fields (indices) the filter reads.
+    pub fn fields_used(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.root.collect_fields(&mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -80,9 +104,20 @@ fn any(results: impl Iterator<Item = Tri>) -> Tri {
 struct Ctx<'a> {
     entity: &'a Entity,
     json: OnceCell<Option<Value>>,
+    /// The entity's position and its snapshot's columns, when evaluating by row.
+    row: Option<(usize, &'a Columns)>,
 }
 
 impl Ctx<'_> {
+    fn field(&self, i: usize) -> &FieldValue {
+        if let Some((row, columns)) = self.row
+            && let Some(column) = columns.get(i)
+        {
+            return &column[row];
+        }
+        self.entity.fields.get(i).unwrap_or(&MISSING)
+    }
+
     fn json(&self) -> Option<&Value> {
         self.json
             .get_or_init(|| serde_json::from_str(self.entity.json.get()).ok())
@@ -100,6 +135,18 @@ pub(super) enum Node {
 }
 
 impl Node {
+    fn collect_fields(&self, out: &mut Vec<usize>) {
+        match self {
+            Self::And(nodes) | Self::Or(nodes) => nodes.iter().for_each(|n| n.collect_fields(out)),
+            Self::Not(n) => n.collect_fields(out),
+            Self::Leaf(Leaf {
+                source: Source::Field(i),
+                ..
+            }) => out.push(*i),
+            Self::Leaf(_) => {}
+        }
+    }
+
     fn eval(&self, ctx: &Ctx<'_>) -> Tri {
         match self {
             Self::And(nodes) => {
@@ -223,8 +270,7 @@ impl Leaf {
     fn eval(&self, ctx: &Ctx<'_>) -> Tri {
         match &self.source {
             Source::Field(i) => {
-                let missing = FieldValue::Missing;
-                let value = ctx.entity.fields.get(*i).unwrap_or(&missing);
+                let value = ctx.field(*i);
                 match &self.check {
                     Check::IsNull { negated } => Tri::from_bool(value.is_missing() != *negated),
                     Check::Test { test, negated } => {
