@@ -60,17 +60,14 @@ async fn list(
     let snapshot = rt.snapshot.load();
     // `q` is one sequential scan of the snapshot's search buffer.
     let searched = params.q.as_deref().map(|q| snapshot.search(q));
-    // Declared fields the filter reads are scanned as contiguous columns.
-    let columns = filter
+    // The filter runs once over the whole snapshot, column by column.
+    let kept = filter
         .as_ref()
-        .map(|f| snapshot.columns(&f.fields_used()))
-        .unwrap_or_default();
+        .map(|f| f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
     let matches = |i: usize, e: &Entity| -> bool {
         (params.sources.is_empty() || params.sources.iter().any(|s| **s == *e.source_id))
             && searched.as_ref().is_none_or(|marks| marks[i])
-            && filter
-                .as_ref()
-                .is_none_or(|f| f.matches_row(e, i, &columns))
+            && kept.as_ref().is_none_or(|marks| marks[i])
     };
     let filtered = !params.sources.is_empty() || params.q.is_some() || filter.is_some();
     let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);

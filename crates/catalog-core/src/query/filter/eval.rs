@@ -12,6 +12,7 @@
 
 use std::cell::OnceCell;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -33,20 +34,18 @@ impl Filter {
         let ctx = Ctx {
             entity,
             json: OnceCell::new(),
-            row: None,
         };
         self.root.eval(&ctx) == Tri::True
     }
 
-    /// Whether the entity at position `row` of a snapshot is kept, reading declared fields from
-    /// that snapshot's `columns` (see [`Filter::fields_used`]) rather than from the entity.
-    pub fn matches_row(&self, entity: &Entity, row: usize, columns: &Columns) -> bool {
-        let ctx = Ctx {
-            entity,
-            json: OnceCell::new(),
-            row: Some((row, columns)),
-        };
-        self.root.eval(&ctx) == Tri::True
+    /// Evaluates the filter over every entity of a snapshot at once, column by column: each
+    /// leaf is tested over its whole column and the outcomes are combined per node. Rows whose
+    /// outcome is already decided are skipped, so JSON paths are parsed only where they still
+    /// matter. `entities` and `columns` (see [`Filter::fields_used`]) share the snapshot order;
+    /// the result marks the kept positions.
+    pub fn evaluate_all(&self, entities: &[Arc<Entity>], columns: &Columns) -> Vec<bool> {
+        let all = vec![true; entities.len()];
+        self.root.eval_all(&Rows { entities, columns }, &all).0
     }
 
     /// The declared fields (indices) the filter reads.
@@ -104,17 +103,19 @@ fn any(results: impl Iterator<Item = Tri>) -> Tri {
 struct Ctx<'a> {
     entity: &'a Entity,
     json: OnceCell<Option<Value>>,
-    /// The entity's position and its snapshot's columns, when evaluating by row.
-    row: Option<(usize, &'a Columns)>,
 }
+
+/// A snapshot's entities and the columns of the fields a filter reads.
+struct Rows<'a> {
+    entities: &'a [Arc<Entity>],
+    columns: &'a Columns,
+}
+
+/// Per row: whether a node is true, and whether it is false (neither: unknown).
+type Marks = (Vec<bool>, Vec<bool>);
 
 impl Ctx<'_> {
     fn field(&self, i: usize) -> &FieldValue {
-        if let Some((row, columns)) = self.row
-            && let Some(column) = columns.get(i)
-        {
-            return &column[row];
-        }
         self.entity.fields.get(i).unwrap_or(&MISSING)
     }
 
@@ -144,6 +145,66 @@ impl Node {
                 ..
             }) => out.push(*i),
             Self::Leaf(_) => {}
+        }
+    }
+
+    /// Outcome marks for the rows where `matters` is set (other rows hold arbitrary values).
+    fn eval_all(&self, rows: &Rows<'_>, matters: &[bool]) -> Marks {
+        let n = matters.len();
+        match self {
+            Self::And(nodes) => {
+                let (mut t, mut f) = (vec![true; n], vec![false; n]);
+                let mut live = matters.to_vec();
+                for node in nodes.iter() {
+                    let (nt, nf) = node.eval_all(rows, &live);
+                    for r in 0..n {
+                        if live[r] {
+                            t[r] &= nt[r];
+                            f[r] |= nf[r];
+                            live[r] = !f[r];
+                        }
+                    }
+                }
+                (t, f)
+            }
+            Self::Or(nodes) => {
+                let (mut t, mut f) = (vec![false; n], vec![true; n]);
+                let mut live = matters.to_vec();
+                for node in nodes.iter() {
+                    let (nt, nf) = node.eval_all(rows, &live);
+                    for r in 0..n {
+                        if live[r] {
+                            t[r] |= nt[r];
+                            f[r] &= nf[r];
+                            live[r] = !t[r];
+                        }
+                    }
+                }
+                (t, f)
+            }
+            Self::Not(node) => {
+                let (t, f) = node.eval_all(rows, matters);
+                (f, t)
+            }
+            Self::Leaf(leaf) => {
+                let (mut t, mut f) = (vec![false; n], vec![false; n]);
+                let column = match &leaf.source {
+                    Source::Field(i) => rows.columns.get(*i),
+                    _ => None,
+                };
+                for r in (0..n).filter(|r| matters[*r]) {
+                    let outcome = match column {
+                        Some(values) => leaf.eval_value(&values[r]),
+                        None => leaf.eval(&Ctx {
+                            entity: &rows.entities[r],
+                            json: OnceCell::new(),
+                        }),
+                    };
+                    t[r] = outcome == Tri::True;
+                    f[r] = outcome == Tri::False;
+                }
+                (t, f)
+            }
         }
     }
 
@@ -267,18 +328,20 @@ enum Scalar<'a> {
 }
 
 impl Leaf {
+    /// The outcome for one declared-field value.
+    fn eval_value(&self, value: &FieldValue) -> Tri {
+        match &self.check {
+            Check::IsNull { negated } => Tri::from_bool(value.is_missing() != *negated),
+            Check::Test { test, negated } => {
+                let r = test.on_field(value);
+                if *negated { r.not() } else { r }
+            }
+        }
+    }
+
     fn eval(&self, ctx: &Ctx<'_>) -> Tri {
         match &self.source {
-            Source::Field(i) => {
-                let value = ctx.field(*i);
-                match &self.check {
-                    Check::IsNull { negated } => Tri::from_bool(value.is_missing() != *negated),
-                    Check::Test { test, negated } => {
-                        let r = test.on_field(value);
-                        if *negated { r.not() } else { r }
-                    }
-                }
-            }
+            Source::Field(i) => self.eval_value(ctx.field(*i)),
             Source::Json(path) => self.check.on_json(ctx.json(), path, None),
             Source::Custom { key, slot } => {
                 let value = ctx.json().and_then(|doc| custom(doc, key, *slot));

@@ -660,6 +660,17 @@ proptest! {
             let expected = ref_eval(&expr, row) == Some(true);
             prop_assert_eq!(filter.matches(&entity(row)), expected, "{} on {:?}", expr, row);
         }
+        // Whole-set evaluation, column by column, agrees with per-entity evaluation.
+        let entities: Vec<std::sync::Arc<Entity>> = rows.iter().map(|r| std::sync::Arc::new(entity(r))).collect();
+        let columns = crate::index::Columns::new(
+            filter
+                .fields_used()
+                .into_iter()
+                .map(|i| (i, entities.iter().map(|e| e.fields[i].clone()).collect()))
+                .collect(),
+        );
+        let per_entity: Vec<bool> = entities.iter().map(|e| filter.matches(e)).collect();
+        prop_assert_eq!(filter.evaluate_all(&entities, &columns), per_entity, "{}", expr);
         // The printed form means the same.
         let reparsed = compile(&SPEC, &parse(&expr.to_string()).unwrap()).unwrap();
         for row in &rows {
