@@ -269,7 +269,48 @@ pub const LEGACY_ORDER_KEYS: &[(&str, &str)] = &[
     ("LAST_UPDATE_TIME", "lastUpdateTime"),
 ];
 
+impl KindSpec {
+    /// A kind with the given identity and fields; labels default to the kind, no detail sections.
+    pub const fn new(
+        kind: &'static str,
+        plural: &'static str,
+        document_key: &'static str,
+        fields: &'static [FieldSpec],
+    ) -> Self {
+        Self {
+            kind,
+            plural,
+            display_name: kind,
+            noun: kind,
+            description: "",
+            document_key,
+            fields,
+            detail_sections: &[],
+        }
+    }
+}
+
 impl PluginSpec {
+    /// A plugin serving `kind` with defaults: API version `v1alpha1`, `yaml` sources, no extra
+    /// native fields, no samples. Override fields with struct update syntax.
+    pub const fn new(name: &'static str, kind: KindSpec) -> Self {
+        Self {
+            name,
+            version: "v1alpha1",
+            description: "",
+            display_name: name,
+            icon: "",
+            source_key: None,
+            source_types: &["yaml"],
+            kind,
+            native: NativeShape {
+                id: false,
+                timestamps: false,
+            },
+            bundled: &[],
+        }
+    }
+
     /// The config key.
     pub fn config_key(&self) -> &'static str {
         self.source_key.unwrap_or(self.name)

@@ -400,38 +400,29 @@ mod tests {
     use crate::schema::{FieldSpec as F, KindSpec, NativeShape};
 
     pub(crate) static SPEC: PluginSpec = PluginSpec {
-        name: "t",
-        version: "v1",
-        description: "",
-        display_name: "",
-        icon: "",
-        source_key: None,
-        source_types: &["yaml"],
-        kind: KindSpec {
-            kind: "Thing",
-            plural: "things",
-            display_name: "",
-            noun: "thing",
-            description: "",
-            document_key: "things",
-            fields: &[
-                F::string("name", "Name"),
-                F::integer("toolCount", "Tools"),
-                F::new("score", "Score", FieldType::Number),
-                F::boolean("verified", "Verified"),
-                F::array("tags", "Tags"),
-                F::string("risk", "Risk").at("safety.riskLevel"),
-                F::array("task", "Task").at("tasks"),
-                F::object("safety", "Safety"),
-                F::object("customProperties", "Custom"),
-            ],
-            detail_sections: &[],
-        },
         native: NativeShape {
             id: true,
             timestamps: false,
         },
-        bundled: &[],
+        ..PluginSpec::new(
+            "t",
+            KindSpec::new(
+                "Thing",
+                "things",
+                "things",
+                &[
+                    F::string("name", "Name"),
+                    F::integer("toolCount", "Tools"),
+                    F::new("score", "Score", FieldType::Number),
+                    F::boolean("verified", "Verified"),
+                    F::array("tags", "Tags"),
+                    F::string("risk", "Risk").at("safety.riskLevel"),
+                    F::array("task", "Task").at("tasks"),
+                    F::object("safety", "Safety"),
+                    F::object("customProperties", "Custom"),
+                ],
+            ),
+        )
     };
 
     static NO_CUSTOM: PluginSpec = PluginSpec {

@@ -192,7 +192,10 @@ impl Node {
                     Source::Field(i) => rows.columns.get(*i),
                     _ => None,
                 };
-                for r in (0..n).filter(|r| matters[*r]) {
+                for r in 0..n {
+                    if !matters[r] {
+                        continue;
+                    }
                     let outcome = match column {
                         Some(values) => leaf.eval_value(&values[r]),
                         None => leaf.eval(&Ctx {
@@ -329,6 +332,7 @@ enum Scalar<'a> {
 
 impl Leaf {
     /// The outcome for one declared-field value.
+    #[inline]
     fn eval_value(&self, value: &FieldValue) -> Tri {
         match &self.check {
             Check::IsNull { negated } => Tri::from_bool(value.is_missing() != *negated),
@@ -435,6 +439,7 @@ fn scalar_of(v: &Value) -> Option<Scalar<'_>> {
 }
 
 impl Positive {
+    #[inline]
     fn on_field(&self, value: &FieldValue) -> Tri {
         match value {
             FieldValue::Missing | FieldValue::Json(_) => Tri::Unknown,
@@ -446,6 +451,7 @@ impl Positive {
         }
     }
 
+    #[inline]
     fn on_scalar(&self, value: Scalar<'_>) -> Tri {
         match self {
             Self::Cmp(rel, lit) => match compare(value, lit) {
@@ -473,6 +479,7 @@ impl Positive {
 /// Orders `value` against `lit`; `None` when they are not comparable. Strings holding a number
 /// compare with numeric literals, and `"true"`/`"false"` with boolean ones (array elements are
 /// kept as text; JSON timestamps are numeric strings).
+#[inline]
 fn compare(value: Scalar<'_>, lit: &Lit) -> Option<Ordering> {
     match (value, lit) {
         (Scalar::Str(s), Lit::Str(l)) => Some(s.cmp(l)),

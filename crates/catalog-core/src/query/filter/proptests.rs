@@ -10,36 +10,27 @@ use crate::entity::{Entity, FieldValue};
 use crate::schema::{FieldSpec as F, FieldType, KindSpec, NativeShape, PluginSpec};
 
 static SPEC: PluginSpec = PluginSpec {
-    name: "p",
-    version: "v1",
-    description: "",
-    display_name: "",
-    icon: "",
-    source_key: None,
-    source_types: &["yaml"],
-    kind: KindSpec {
-        kind: "Thing",
-        plural: "things",
-        display_name: "",
-        noun: "thing",
-        description: "",
-        document_key: "things",
-        fields: &[
-            F::string("name", "Name"),
-            F::string("s", "S"),
-            F::integer("n", "N"),
-            F::new("x", "X", FieldType::Number),
-            F::boolean("b", "B"),
-            F::array("tags", "Tags"),
-            F::object("customProperties", "Custom"),
-        ],
-        detail_sections: &[],
-    },
     native: NativeShape {
         id: true,
         timestamps: true,
     },
-    bundled: &[],
+    ..PluginSpec::new(
+        "p",
+        KindSpec::new(
+            "Thing",
+            "things",
+            "things",
+            &[
+                F::string("name", "Name"),
+                F::string("s", "S"),
+                F::integer("n", "N"),
+                F::new("x", "X", FieldType::Number),
+                F::boolean("b", "B"),
+                F::array("tags", "Tags"),
+                F::object("customProperties", "Custom"),
+            ],
+        ),
+    )
 };
 
 // ---------------------------------------------------------------------------------------------
