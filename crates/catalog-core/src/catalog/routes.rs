@@ -10,8 +10,8 @@ use axum::routing::get;
 
 use super::Shared;
 use super::runtime::Runtime;
-use crate::entity::Entity;
 use crate::error::ApiError;
+use crate::index::Bitset;
 use crate::query::{ListParams, compile_query, query_pairs, run_list};
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
@@ -58,25 +58,29 @@ async fn list(
         }
     };
     let snapshot = rt.snapshot.load();
-    // `q` is one sequential scan of the snapshot's search buffer.
-    let searched = params.q.as_deref().map(|q| snapshot.search(q));
-    // The filter runs once over the whole snapshot, column by column.
-    let kept = filter
-        .as_ref()
-        .map(|f| f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
-    let matches = |i: usize, e: &Entity| -> bool {
-        (params.sources.is_empty() || params.sources.iter().any(|s| **s == *e.source_id))
-            && searched.as_ref().is_none_or(|marks| marks[i])
-            && kept.as_ref().is_none_or(|marks| marks[i])
+    // Every condition becomes a set of snapshot positions; the sets are intersected word-wise.
+    let mut keep: Option<Bitset> = None;
+    let mut restrict = |set: Bitset| match &mut keep {
+        Some(k) => k.and(&set),
+        None => keep = Some(set),
     };
-    let filtered = !params.sources.is_empty() || params.q.is_some() || filter.is_some();
+    if !params.sources.is_empty() {
+        restrict(
+            snapshot
+                .entities()
+                .iter()
+                .map(|e| params.sources.iter().any(|s| **s == *e.source_id))
+                .collect(),
+        );
+    }
+    if let Some(q) = params.q.as_deref() {
+        restrict(snapshot.search(q));
+    }
+    if let Some(f) = &filter {
+        restrict(f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
+    }
     let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
-    let page = run_list(
-        &snapshot,
-        &params,
-        &scope,
-        filtered.then_some(&matches as _),
-    )?;
+    let page = run_list(&snapshot, &params, &scope, keep.as_ref())?;
     Ok(json_response(page.to_json()))
 }
 

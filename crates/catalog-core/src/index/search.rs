@@ -4,6 +4,8 @@
 
 use memchr::memmem::Finder;
 
+use super::bitset::Bitset;
+
 /// Separates entities in the buffer; a match never spans two entities.
 const ENTITY_SEPARATOR: char = '\u{1e}';
 
@@ -31,9 +33,9 @@ impl SearchIndex {
         index
     }
 
-    /// Marks, by entity position, every entity whose text contains `needle` (lowercased).
-    pub fn matching(&self, needle: &str) -> Vec<bool> {
-        let mut marks = vec![false; self.starts.len()];
+    /// The positions of every entity whose text contains `needle` (lowercased).
+    pub fn matching(&self, needle: &str) -> Bitset {
+        let mut marks = Bitset::empty(self.starts.len());
         if needle.contains(ENTITY_SEPARATOR) {
             return marks;
         }
@@ -43,7 +45,7 @@ impl SearchIndex {
         while let Some(offset) = finder.find(&bytes[pos..]) {
             let at = pos + offset;
             let entity = self.starts.partition_point(|s| *s as usize <= at) - 1;
-            marks[entity] = true;
+            marks.set(entity);
             // Continue at the next entity: one match per entity is enough.
             pos = self
                 .starts
@@ -62,17 +64,12 @@ mod tests {
     fn finds_each_matching_entity_once_and_never_across_entities() {
         let items = ["alpha beta", "gamma", "betamax", "", "zeta"];
         let index = SearchIndex::build(&items, |s, out| out.push_str(s));
-        assert_eq!(index.matching("beta"), [true, false, true, false, false]);
-        assert_eq!(index.matching("ta"), [true, false, true, false, true]);
-        assert_eq!(
-            index.matching("agamma"),
-            [false; 5],
-            "no match across the boundary"
-        );
-        assert_eq!(index.matching("\u{1e}"), [false; 5]);
-        assert_eq!(
-            SearchIndex::build(&[] as &[&str], |s, out| out.push_str(s)).matching("x"),
-            Vec::<bool>::new()
-        );
+        let ones = |needle: &str| index.matching(needle).ones().collect::<Vec<_>>();
+        assert_eq!(ones("beta"), [0, 2]);
+        assert_eq!(ones("ta"), [0, 2, 4]);
+        assert!(ones("agamma").is_empty(), "no match across the boundary");
+        assert!(ones("\u{1e}").is_empty());
+        let empty = SearchIndex::build(&[] as &[&str], |s, out| out.push_str(s));
+        assert_eq!(empty.matching("x").count(), 0);
     }
 }

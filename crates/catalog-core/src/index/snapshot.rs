@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::bitset::Bitset;
 use super::columns::Columns;
 use super::order::{Order, Position, default_cmp};
 use super::search::SearchIndex;
@@ -50,8 +51,8 @@ impl Snapshot {
         Self::new(Vec::new(), |_, _| {})
     }
 
-    /// Marks, by position in [`Snapshot::entities`], the entities whose text contains `q`.
-    pub fn search(&self, q_lower: &str) -> Vec<bool> {
+    /// The positions in [`Snapshot::entities`] of the entities whose text contains `q`.
+    pub fn search(&self, q_lower: &str) -> Bitset {
         self.search.matching(q_lower)
     }
 

@@ -7,11 +7,7 @@ use super::params::ListParams;
 use super::token::{decode_token, encode_token, fingerprint};
 use crate::entity::Entity;
 use crate::error::ApiError;
-use crate::index::{Order, Position, Snapshot};
-
-/// Decides whether an entity belongs to the result; it also gets the entity's position in
-/// [`Snapshot::entities`] (for per-snapshot indexes such as the search buffer).
-pub type Predicate<'a> = dyn Fn(usize, &Entity) -> bool + 'a;
+use crate::index::{Bitset, Order, Position, Snapshot};
 
 /// One page of results.
 pub struct Page {
@@ -50,7 +46,8 @@ impl Page {
     }
 }
 
-/// Runs `params` over `snapshot`, keeping entities accepted by `predicate` (None: all).
+/// Runs `params` over `snapshot`, keeping the entities whose positions in
+/// [`Snapshot::entities`] are set in `keep` (None: all).
 ///
 /// `scope` names everything else that shapes the sequence (namespace, kind) and is bound into
 /// page tokens together with the query.
@@ -58,7 +55,7 @@ pub fn run_list(
     snapshot: &Snapshot,
     params: &ListParams,
     scope: &str,
-    predicate: Option<&Predicate<'_>>,
+    keep: Option<&Bitset>,
 ) -> Result<Page, ApiError> {
     let fp = fingerprint(params, scope);
     let cursor = params
@@ -83,7 +80,7 @@ pub fn run_list(
     };
     let mut items = Vec::with_capacity(params.page_size.min(len));
     let mut more = false;
-    let total_size = match predicate {
+    let total_size = match keep {
         None => {
             for i in start..len {
                 if items.len() == params.page_size {
@@ -94,24 +91,19 @@ pub fn run_list(
             }
             len
         }
-        // One pass both counts every match and collects the page after the cursor.
-        Some(p) => {
-            let mut total = 0;
-            for i in 0..len {
-                let e = at(i);
-                if !p(index(i), e) {
+        // The total is a population count; the page is collected after the cursor.
+        Some(keep) => {
+            for i in start..len {
+                if !keep.get(index(i)) {
                     continue;
                 }
-                total += 1;
-                if i >= start {
-                    if items.len() < params.page_size {
-                        items.push(e.clone());
-                    } else {
-                        more = true;
-                    }
+                if items.len() == params.page_size {
+                    more = true;
+                    break;
                 }
+                items.push(at(i).clone());
             }
-            total
+            keep.count()
         }
     };
     let next_page_token = match (more, items.last()) {

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::like::LikePattern;
 use crate::entity::{Entity, FieldValue};
-use crate::index::Columns;
+use crate::index::{Bitset, Columns};
 
 /// A compiled, type-checked filter for one plugin's kind; cheap to evaluate, shareable.
 #[derive(Debug, Clone)]
@@ -43,8 +43,8 @@ impl Filter {
     /// outcome is already decided are skipped, so JSON paths are parsed only where they still
     /// matter. `entities` and `columns` (see [`Filter::fields_used`]) share the snapshot order;
     /// the result marks the kept positions.
-    pub fn evaluate_all(&self, entities: &[Arc<Entity>], columns: &Columns) -> Vec<bool> {
-        let all = vec![true; entities.len()];
+    pub fn evaluate_all(&self, entities: &[Arc<Entity>], columns: &Columns) -> Bitset {
+        let all = Bitset::full(entities.len());
         self.root.eval_all(&Rows { entities, columns }, &all).0
     }
 
@@ -112,7 +112,7 @@ struct Rows<'a> {
 }
 
 /// Per row: whether a node is true, and whether it is false (neither: unknown).
-type Marks = (Vec<bool>, Vec<bool>);
+type Marks = (Bitset, Bitset);
 
 impl Ctx<'_> {
     fn field(&self, i: usize) -> &FieldValue {
@@ -149,36 +149,29 @@ impl Node {
     }
 
     /// Outcome marks for the rows where `matters` is set (other rows hold arbitrary values).
-    fn eval_all(&self, rows: &Rows<'_>, matters: &[bool]) -> Marks {
+    /// Combining is word-wise: a row stops mattering once its outcome is decided.
+    fn eval_all(&self, rows: &Rows<'_>, matters: &Bitset) -> Marks {
         let n = matters.len();
         match self {
             Self::And(nodes) => {
-                let (mut t, mut f) = (vec![true; n], vec![false; n]);
-                let mut live = matters.to_vec();
+                let (mut t, mut f) = (Bitset::full(n), Bitset::empty(n));
+                let mut live = matters.clone();
                 for node in nodes.iter() {
                     let (nt, nf) = node.eval_all(rows, &live);
-                    for r in 0..n {
-                        if live[r] {
-                            t[r] &= nt[r];
-                            f[r] |= nf[r];
-                            live[r] = !f[r];
-                        }
-                    }
+                    t.update(&nt, &live, |t, nt, live| t & (nt | !live));
+                    f.update(&nf, &live, |f, nf, live| f | (nf & live));
+                    live.update(&f, &f, |live, f, _| live & !f);
                 }
                 (t, f)
             }
             Self::Or(nodes) => {
-                let (mut t, mut f) = (vec![false; n], vec![true; n]);
-                let mut live = matters.to_vec();
+                let (mut t, mut f) = (Bitset::empty(n), Bitset::full(n));
+                let mut live = matters.clone();
                 for node in nodes.iter() {
                     let (nt, nf) = node.eval_all(rows, &live);
-                    for r in 0..n {
-                        if live[r] {
-                            t[r] |= nt[r];
-                            f[r] &= nf[r];
-                            live[r] = !t[r];
-                        }
-                    }
+                    t.update(&nt, &live, |t, nt, live| t | (nt & live));
+                    f.update(&nf, &live, |f, nf, live| f & (nf | !live));
+                    live.update(&t, &t, |live, t, _| live & !t);
                 }
                 (t, f)
             }
@@ -187,15 +180,12 @@ impl Node {
                 (f, t)
             }
             Self::Leaf(leaf) => {
-                let (mut t, mut f) = (vec![false; n], vec![false; n]);
+                let (mut t, mut f) = (Bitset::empty(n), Bitset::empty(n));
                 let column = match &leaf.source {
                     Source::Field(i) => rows.columns.get(*i),
                     _ => None,
                 };
-                for r in 0..n {
-                    if !matters[r] {
-                        continue;
-                    }
+                for r in matters.ones() {
                     let outcome = match column {
                         Some(values) => leaf.eval_value(&values[r]),
                         None => leaf.eval(&Ctx {
@@ -203,8 +193,11 @@ impl Node {
                             json: OnceCell::new(),
                         }),
                     };
-                    t[r] = outcome == Tri::True;
-                    f[r] = outcome == Tri::False;
+                    match outcome {
+                        Tri::True => t.set(r),
+                        Tri::False => f.set(r),
+                        Tri::Unknown => {}
+                    }
                 }
                 (t, f)
             }

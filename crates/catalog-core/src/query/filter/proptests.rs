@@ -661,7 +661,8 @@ proptest! {
                 .collect(),
         );
         let per_entity: Vec<bool> = entities.iter().map(|e| filter.matches(e)).collect();
-        prop_assert_eq!(filter.evaluate_all(&entities, &columns), per_entity, "{}", expr);
+        let whole: Vec<bool> = (0..entities.len()).map(|i| filter.evaluate_all(&entities, &columns).get(i)).collect();
+        prop_assert_eq!(whole, per_entity, "{}", expr);
         // The printed form means the same.
         let reparsed = compile(&SPEC, &parse(&expr.to_string()).unwrap()).unwrap();
         for row in &rows {
