@@ -198,3 +198,74 @@ async fn concurrent_starts_on_one_postgres_database_migrate_once() {
     b.shutdown().await;
     env.cleanup().await;
 }
+
+static NO_COLUMNS: catalog_core::schema::PluginSpec = catalog_core::schema::PluginSpec {
+    description: "declares no column",
+    ..catalog_core::schema::PluginSpec::new(
+        "no-columns",
+        catalog_core::schema::KindSpec::new(
+            "Gadget",
+            "gadgets",
+            "gadgets",
+            &[catalog_core::schema::FieldSpec::string("name", "Name")],
+        ),
+    )
+};
+
+static SAME_KIND: catalog_core::schema::PluginSpec = catalog_core::schema::PluginSpec {
+    name: "mcp-copy",
+    ..catalog_plugin_mcp::SPEC
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_capabilities_fail_only_that_plugin() {
+    let env = Env::new(&Backend::Sqlite).await;
+    let s = env
+        .start_with(
+            env.settings(),
+            registry(vec![
+                Arc::new(DeclarativePlugin::new(&NO_COLUMNS)),
+                Arc::new(DeclarativePlugin::new(&SAME_KIND)),
+            ]),
+        )
+        .await;
+    let plugins = s.get("/api/plugins").await.body;
+    let entry = |n: &str| {
+        plugins["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    let broken = entry("no-columns");
+    assert_eq!(broken["healthy"], false);
+    let error = broken["status"]["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("invalid capabilities document")
+            && error.contains("entities[0].fields.columns"),
+        "{error}"
+    );
+    let copy = entry("mcp-copy");
+    assert_eq!(copy["healthy"], false);
+    assert!(
+        copy["status"]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("\"McpServer\" is already served by plugin \"mcp\""),
+        "{copy}"
+    );
+    assert_eq!(entry("mcp")["healthy"], true);
+    assert_eq!(
+        s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.body["totalSize"],
+        6
+    );
+    assert_eq!(
+        s.get("/api/no-columns_catalog/v1alpha1/gadgets")
+            .await
+            .status,
+        503
+    );
+    s.stop().await;
+}

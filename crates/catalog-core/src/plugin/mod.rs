@@ -5,9 +5,11 @@
 
 mod capabilities;
 mod docs;
+mod validate;
 
 pub use capabilities::*;
 pub use docs::*;
+pub use validate::validate_capabilities;
 
 use std::path::PathBuf;
 

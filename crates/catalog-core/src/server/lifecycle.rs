@@ -405,6 +405,16 @@ async fn init_plugins(
             entries.push(failed(e));
             continue;
         }
+        if let Err(e) = check_capabilities(plugin.as_ref(), &entries) {
+            let _ = bounded(app.settings.shutdown_grace, "stop", plugin.stop()).await;
+            let mut entry = failed(e);
+            entry.failure = entry.failure.map(|f| Failure {
+                initialized: true,
+                ..f
+            });
+            entries.push(entry);
+            continue;
+        }
         match mount(plugin.clone(), app.discovery_generation.clone()) {
             Ok(router) => {
                 tracing::info!(
@@ -433,6 +443,43 @@ async fn init_plugins(
         }
     }
     entries
+}
+
+/// A plugin-supplied capabilities document must be valid (UA-13, UA-16) and its kinds unique
+/// among the active plugins (UA-14). Synthesized documents (UA-19) are not checked.
+fn check_capabilities(plugin: &dyn CatalogPlugin, active: &[PluginEntry]) -> Result<(), String> {
+    let Some(provider) = plugin.capabilities_v2_provider() else {
+        return Ok(());
+    };
+    let doc = provider.capabilities_v2();
+    let problems = crate::plugin::validate_capabilities(plugin.name(), &doc);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        return Err(format!(
+            "invalid capabilities document: {}",
+            list.join("; ")
+        ));
+    }
+    for entry in active.iter().filter(|e| e.is_active()) {
+        if let Some(other) = entry.plugin.capabilities_v2_provider() {
+            let theirs = other.capabilities_v2();
+            if let Some(kind) = doc
+                .entities
+                .iter()
+                .find(|e| theirs.entities.iter().any(|t| t.kind == e.kind))
+            {
+                return Err(format!(
+                    "entity kind \"{}\" is already served by plugin \"{}\"",
+                    kind.kind,
+                    entry.plugin.name()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The plugin's routes with the framework's management routes nested under `/management`.
