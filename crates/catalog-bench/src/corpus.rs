@@ -129,46 +129,43 @@ fn agent(out: &mut String, i: usize) {
     );
 }
 
-fn simple(kind: &'static str) -> fn(&mut String, usize) {
-    match kind {
-        "guardrails" => |out, i| {
-            let _ = write!(
-                out,
-                "  - name: \"guardrail-{i:06}\"\n    description: \"Guardrail for {}.\"\n    version: \"1.0.0\"\n    author: \"Safety\"\n",
-                words(i, 3)
-            );
-        },
-        "policies" => |out, i| {
-            let _ = write!(
-                out,
-                "  - name: \"policy-{i:06}\"\n    description: \"Policy on {}.\"\n    version: \"1.0.0\"\n    author: \"Governance\"\n",
-                words(i, 3)
-            );
-        },
-        "prompts" => |out, i| {
-            let _ = write!(
-                out,
-                "  - name: \"prompt-{i:06}\"\n    description: \"Prompt to {}.\"\n    template: \"Please {} the following: {{{{input}}}}\"\n    version: \"1.0.0\"\n",
-                words(i, 3),
-                words(i, 1)
-            );
-        },
-        "skills" => |out, i| {
-            let _ = write!(
-                out,
-                "  - name: \"skill-{i:06}\"\n    description: \"Skill that can {}.\"\n    version: \"1.0.0\"\n    author: \"Platform\"\n",
-                words(i, 3)
-            );
-        },
-        _ => |out, i| {
-            let _ = write!(
-                out,
-                "  - name: \"knowledge-{i:06}\"\n    description: \"Knowledge about {}.\"\n    sourceType: \"document\"\n    location: \"s3://docs/{i}\"\n    documentCount: {}\n",
-                words(i, 3),
-                i % 5000
-            );
-        },
-    }
+/// A minimal asset entry: name, description, version, author.
+fn asset(out: &mut String, i: usize, prefix: &str, about: &str, author: &str) {
+    let _ = write!(
+        out,
+        "  - name: \"{prefix}-{i:06}\"\n    description: \"{about} {}.\"\n    version: \"1.0.0\"\n    author: \"{author}\"\n",
+        words(i, 3)
+    );
+}
+
+fn guardrail(out: &mut String, i: usize) {
+    asset(out, i, "guardrail", "Guardrail for", "Safety");
+}
+
+fn policy(out: &mut String, i: usize) {
+    asset(out, i, "policy", "Policy on", "Governance");
+}
+
+fn skill(out: &mut String, i: usize) {
+    asset(out, i, "skill", "Skill that can", "Platform");
+}
+
+fn prompt(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "  - name: \"prompt-{i:06}\"\n    description: \"Prompt to {}.\"\n    template: \"Please {} the following: {{{{input}}}}\"\n    version: \"1.0.0\"\n",
+        words(i, 3),
+        words(i, 1)
+    );
+}
+
+fn knowledge(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        "  - name: \"knowledge-{i:06}\"\n    description: \"Knowledge about {}.\"\n    sourceType: \"document\"\n    location: \"s3://docs/{i}\"\n    documentCount: {}\n",
+        words(i, 3),
+        i % 5000
+    );
 }
 
 /// Every catalog the corpus can cover, in plugin-name order.
@@ -186,14 +183,14 @@ pub fn generators() -> Vec<Generator> {
             key: "guardrails",
             plural: "guardrails",
             document_key: "guardrails",
-            entry: simple("guardrails"),
+            entry: guardrail,
         },
         Generator {
             plugin: "knowledge",
             key: "knowledge",
             plural: "knowledgesources",
             document_key: "knowledgesources",
-            entry: simple("knowledge"),
+            entry: knowledge,
         },
         Generator {
             plugin: "mcp",
@@ -214,21 +211,21 @@ pub fn generators() -> Vec<Generator> {
             key: "policies",
             plural: "policies",
             document_key: "policies",
-            entry: simple("policies"),
+            entry: policy,
         },
         Generator {
             plugin: "prompts",
             key: "prompts",
             plural: "prompttemplates",
             document_key: "prompttemplates",
-            entry: simple("prompts"),
+            entry: prompt,
         },
         Generator {
             plugin: "skills",
             key: "skills",
             plural: "skills",
             document_key: "skills",
-            entry: simple("skills"),
+            entry: skill,
         },
     ]
 }

@@ -13,7 +13,7 @@ impl DeclarativePlugin {
     fn base_path(&self) -> String {
         match self.shared.runtime.load().as_ref() {
             Some(rt) => rt.config.base_path.clone(),
-            None => format!("/api/{}_catalog/{}", self.spec().name, self.spec().version),
+            None => crate::plugin::default_base_path(self.spec().name, self.spec().version),
         }
     }
 }
@@ -48,32 +48,16 @@ impl StatusProvider for DeclarativePlugin {
         PluginStatus {
             enabled: true,
             initialized,
-            serving: self.healthy_now(),
+            serving: CatalogPlugin::healthy(self),
             last_error: None,
         }
-    }
-}
-
-impl DeclarativePlugin {
-    fn healthy_now(&self) -> bool {
-        use crate::plugin::CatalogPlugin;
-        self.healthy()
-    }
-
-    fn runtime(&self) -> Result<std::sync::Arc<super::runtime::Runtime>, ApiError> {
-        self.shared.runtime.load_full().ok_or_else(|| {
-            ApiError::unavailable(format!(
-                "plugin \"{}\" is not initialised",
-                self.spec().name
-            ))
-        })
     }
 }
 
 #[async_trait]
 impl RefreshProvider for DeclarativePlugin {
     async fn refresh(&self, source_id: &str) -> Result<RefreshResult, ApiError> {
-        let rt = self.runtime()?;
+        let rt = self.shared.runtime()?;
         let source = rt
             .source_configs()
             .into_iter()
@@ -90,7 +74,7 @@ impl RefreshProvider for DeclarativePlugin {
     }
 
     async fn refresh_all(&self) -> Result<RefreshResult, ApiError> {
-        let rt = self.runtime()?;
+        let rt = self.shared.runtime()?;
         let _guard = self.shared.ingest.lock().await;
         let mut total = RefreshResult {
             source_id: None,
@@ -121,7 +105,7 @@ impl RefreshProvider for DeclarativePlugin {
 #[async_trait]
 impl DiagnosticsProvider for DeclarativePlugin {
     async fn diagnostics(&self) -> Result<Diagnostics, ApiError> {
-        let rt = self.runtime()?;
+        let rt = self.shared.runtime()?;
         let snapshot = rt.snapshot.load();
         let states = rt.source_states();
         let last = states.iter().filter_map(|s| s.status.last_refresh_at).max();

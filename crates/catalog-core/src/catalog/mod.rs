@@ -43,6 +43,18 @@ pub(crate) struct Shared {
     pub(crate) ingest: tokio::sync::Mutex<()>,
 }
 
+impl Shared {
+    /// The current runtime, or 503 before the first successful init.
+    pub(crate) fn runtime(&self) -> Result<Arc<Runtime>, crate::error::ApiError> {
+        self.runtime.load_full().ok_or_else(|| {
+            crate::error::ApiError::unavailable(format!(
+                "plugin \"{}\" is not initialised",
+                self.spec.name
+            ))
+        })
+    }
+}
+
 impl DeclarativePlugin {
     /// A plugin for `spec`.
     pub fn new(spec: &'static PluginSpec) -> Self {

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Shared;
-use super::runtime::Runtime;
 use crate::error::ApiError;
 use crate::index::Bitset;
 use crate::query::{ListParams, compile_query, query_pairs, run_list};
@@ -23,15 +22,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-fn runtime(shared: &Shared) -> Result<Arc<Runtime>, ApiError> {
-    shared.runtime.load_full().ok_or_else(|| {
-        ApiError::unavailable(format!(
-            "plugin \"{}\" is not initialised",
-            shared.spec.name
-        ))
-    })
-}
-
 /// A JSON response from an already serialized body.
 pub(crate) fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -41,7 +31,7 @@ async fn list(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let rt = runtime(&shared)?;
+    let rt = shared.runtime()?;
     let pairs = query_pairs(raw.as_deref())?;
     let spec = shared.spec;
     let params = ListParams::parse(&pairs, spec)?;
@@ -89,7 +79,7 @@ async fn get_one(
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let rt = runtime(&shared)?;
+    let rt = shared.runtime()?;
     let pairs = query_pairs(raw.as_deref())?;
     let source = pairs
         .iter()

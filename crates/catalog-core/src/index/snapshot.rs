@@ -46,11 +46,6 @@ impl Snapshot {
         }
     }
 
-    /// An empty snapshot.
-    pub fn empty() -> Self {
-        Self::new(Vec::new(), |_, _| {})
-    }
-
     /// The positions in [`Snapshot::entities`] of the entities whose text contains `q`.
     pub fn search(&self, q_lower: &str) -> Bitset {
         self.search.matching(q_lower)

@@ -147,6 +147,18 @@ pub trait CatalogPlugin: Send + Sync + 'static {
     }
 }
 
+/// The `catalogs` key a plugin reads: `source_key()` when provided, else its name (FW-15).
+pub fn config_key(plugin: &dyn CatalogPlugin) -> String {
+    plugin
+        .source_key_provider()
+        .map_or_else(|| plugin.name().to_string(), |p| p.source_key())
+}
+
+/// The default base path `/api/{name}_catalog/{version}` (FW-15).
+pub fn default_base_path(name: &str, version: &str) -> String {
+    format!("/api/{name}_catalog/{version}")
+}
+
 /// Checks a plugin name against `^[a-z][a-z0-9-]{0,62}$` (FW §1).
 pub fn is_valid_plugin_name(name: &str) -> bool {
     let mut chars = name.chars();

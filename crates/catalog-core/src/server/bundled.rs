@@ -44,9 +44,7 @@ pub fn materialize_bundled(
                 ..SourceConfig::default()
             });
         }
-        let key = plugin
-            .source_key_provider()
-            .map_or_else(|| plugin.name().to_string(), |p| p.source_key());
+        let key = crate::plugin::config_key(plugin.as_ref());
         catalogs.insert(
             key,
             Section {

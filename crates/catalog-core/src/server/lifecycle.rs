@@ -23,7 +23,7 @@ use super::metrics::Metrics;
 use super::router::{app_service, full_router, startup_router};
 use super::settings::Settings;
 use super::state::{AppState, Failure, PluginEntry};
-use crate::plugin::{CatalogPlugin, InitConfig, PluginError};
+use crate::plugin::{CatalogPlugin, InitConfig, PluginError, config_key, default_base_path};
 use crate::registry::Registry;
 use crate::store::{self, Database, MigrationLock, StoreError, redact_url};
 
@@ -158,13 +158,6 @@ async fn bounded<F: Future<Output = Result<(), PluginError>>>(
         Ok(Err(e)) => Err(format!("{step} failed: {e}")),
         Err(_) => Err(format!("{step} timed out after {}s", limit.as_secs())),
     }
-}
-
-/// The config key of a plugin (FW-15).
-fn config_key(plugin: &dyn CatalogPlugin) -> String {
-    plugin
-        .source_key_provider()
-        .map_or_else(|| plugin.name().to_string(), |p| p.source_key())
 }
 
 /// Checks a base path against FW-16; `taken` holds the base paths of plugins already accepted.
@@ -354,7 +347,7 @@ async fn init_plugins(
     for plugin in registry.all() {
         let name = plugin.name().to_string();
         let base_path = plugin.base_path_provider().map_or_else(
-            || format!("/api/{name}_catalog/{}", plugin.version()),
+            || default_base_path(&name, plugin.version()),
             |p| p.base_path(),
         );
         let failed = |error: String| {
@@ -405,17 +398,9 @@ async fn init_plugins(
             entries.push(failed(e));
             continue;
         }
-        if let Err(e) = check_capabilities(plugin.as_ref(), &entries) {
-            let _ = bounded(app.settings.shutdown_grace, "stop", plugin.stop()).await;
-            let mut entry = failed(e);
-            entry.failure = entry.failure.map(|f| Failure {
-                initialized: true,
-                ..f
-            });
-            entries.push(entry);
-            continue;
-        }
-        match mount(plugin.clone(), app.discovery_generation.clone()) {
+        let mounted = check_capabilities(plugin.as_ref(), &entries)
+            .and_then(|()| mount(plugin.clone(), app.discovery_generation.clone()));
+        match mounted {
             Ok(router) => {
                 tracing::info!(
                     plugin = name,
