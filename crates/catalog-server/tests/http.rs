@@ -191,3 +191,51 @@ async fn discovery_responses_are_cached_until_something_changes() {
     );
     s.stop().await;
 }
+
+/// FW-29: a client that never finishes its headers, or holds an idle keep-alive connection, is
+/// disconnected once the header-read timeout expires; a prompt client on another connection is
+/// served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_header_and_idle_connections_are_closed_after_the_header_read_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let env = Env::new(&Backend::Sqlite).await;
+    let mut settings = env.settings();
+    settings.header_read_timeout = Duration::from_millis(400);
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+
+    // Half a request line, then silence.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert_eq!(s.get("/livez").await.status, 200);
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the server never closed the slow connection");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(
+        buf.is_empty() || String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"),
+        "no response to an incomplete request except a timeout: {:?}",
+        String::from_utf8_lossy(&buf)
+    );
+
+    // A complete request is answered; the connection then idles and is closed.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), idle.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the idle keep-alive connection stayed open");
+    s.stop().await;
+    env.cleanup().await;
+}

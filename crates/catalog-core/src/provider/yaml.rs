@@ -87,7 +87,7 @@ mod tests {
     }
 
     #[test]
-    fn alias_bomb_fails_fast() {
+    fn alias_bomb_is_stopped_by_the_parse_budget() {
         let mut doc = String::from(
             "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
         );
@@ -96,9 +96,9 @@ mod tests {
             let refs = vec![format!("*{}", w[0]); 9].join(",");
             doc.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
         }
-        let started = std::time::Instant::now();
-        assert!(parse_document(&doc, Path::new("bomb.yaml")).is_err());
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let err = parse_document(&doc, Path::new("bomb.yaml")).unwrap_err();
+        assert!(err.0.starts_with("bomb.yaml: "), "{}", err.0);
+        assert!(err.0.to_lowercase().contains("budget"), "{}", err.0);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! plugin init → route mounting → start → serve; then graceful shutdown. A plugin that fails any
 //! step joins the failed set and answers 503 while every other plugin serves (FW-17, FW-18).
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -21,6 +21,7 @@ use super::bundled::materialize_bundled;
 use super::management;
 use super::metrics::Metrics;
 use super::router::{app_service, full_router, startup_router};
+use super::serve::serve;
 use super::settings::Settings;
 use super::state::{AppState, Failure, PluginEntry};
 use crate::plugin::{CatalogPlugin, InitConfig, PluginError, config_key, default_base_path};
@@ -236,18 +237,13 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     });
     let current = Arc::new(ArcSwap::from_pointee(startup_router(app.clone())));
     let cancel = CancellationToken::new();
-    let service = app_service(app.clone(), current.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let shutdown = cancel.clone().cancelled_owned();
-    let serve = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .into_future()
-            .await
-        {
-            tracing::error!(error = %e, "server error");
-        }
-    });
+    let service = app_service(app.clone(), current.clone());
+    let serve = tokio::spawn(serve(
+        listener,
+        service,
+        app.settings.header_read_timeout,
+        cancel.clone(),
+    ));
     let running = RunningServer {
         addr,
         app: app.clone(),

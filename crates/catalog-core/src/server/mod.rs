@@ -9,6 +9,7 @@ mod management;
 mod metrics;
 mod middleware;
 mod router;
+mod serve;
 mod settings;
 mod state;
 

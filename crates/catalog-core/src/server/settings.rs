@@ -25,6 +25,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Bound on handling one request.
     pub request_timeout: Duration,
+    /// Bound on receiving a request's headers, counted from when the connection waits for a
+    /// request (so it also closes idle keep-alive connections).
+    pub header_read_timeout: Duration,
     /// Peers whose forwarding headers are trusted.
     pub trusted_proxies: Vec<IpNet>,
     /// Allowed CORS origins (`*` for any http(s) origin); empty disables CORS.
@@ -47,6 +50,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
             readiness_require_all_plugins: true,
