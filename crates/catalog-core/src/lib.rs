@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod entity;
 pub mod error;
 pub mod index;
+pub mod management;
 pub mod plugin;
 pub mod provider;
 pub mod query;

@@ -72,6 +72,7 @@ pub(crate) async fn sync_sources(
     };
     let current = rt.snapshot.load_full();
     let fallback = rt.config.fallback_dir.clone();
+    let roots = Arc::new(rt.config.allowed_roots.clone());
     let permits = Arc::new(tokio::sync::Semaphore::new(
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     ));
@@ -79,13 +80,14 @@ pub(crate) async fn sync_sources(
         .into_iter()
         .map(|src| {
             let (current, fallback, permits) = (current.clone(), fallback.clone(), permits.clone());
+            let roots = roots.clone();
             let source = src.clone();
             let known = known.get(&src.id).cloned();
             let task = tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let started = Instant::now();
                 let plan = tokio::task::spawn_blocking(move || {
-                    plan(spec, &current, &source, &fallback, known.as_deref())
+                    plan(spec, &current, &source, (&fallback, &roots), known.as_deref())
                 })
                 .await
                 .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
@@ -262,12 +264,13 @@ fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str
 }
 
 /// Reads and validates the source, and diffs it against what `current` serves (blocking work).
-/// When the fingerprint equals `known`, the source is not parsed at all.
+/// When the fingerprint equals `known`, the source is not parsed at all. Relative paths resolve
+/// against `fallback` when the source has no file origin; files must lie inside `roots`.
 fn plan(
     spec: &'static PluginSpec,
     current: &Snapshot,
     source: &SourceConfig,
-    fallback: &Path,
+    (fallback, roots): (&Path, &[std::path::PathBuf]),
     known: Option<&str>,
 ) -> Result<(Planned, String), SourceError> {
     if !spec.source_types.contains(&source.source_type.as_str()) {
@@ -289,6 +292,7 @@ fn plan(
         .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| SourceError("property yamlCatalogPath is required for type yaml".into()))?;
     let path = catalog_config::resolve_path(source, path_value, fallback);
+    let path = crate::provider::confine(path_value, &path, roots)?;
     let text = read_data_file(&path)?;
     let fingerprint = fingerprint(spec, source, &path, &text);
     if known == Some(fingerprint.as_str()) {

@@ -7,6 +7,7 @@ mod entry;
 mod ingest;
 mod routes;
 mod runtime;
+mod source_checks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -143,6 +144,10 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     fn refresh_provider(&self) -> Option<&dyn crate::plugin::RefreshProvider> {
+        Some(self)
+    }
+
+    fn source_manager(&self) -> Option<&dyn crate::plugin::SourceManager> {
         Some(self)
     }
 

@@ -36,11 +36,18 @@ pub trait StatusProvider: Send + Sync {
     fn status(&self) -> PluginStatus;
 }
 
-/// Runtime management of a plugin's sources (behaviour owned by spec part 03).
-#[async_trait]
+/// Runtime management of a plugin's sources (spec part 03). The framework owns the source list
+/// and its persistence; the plugin states which provider types it reads and checks one source.
 pub trait SourceManager: Send + Sync {
-    /// Every configured source with its status.
-    async fn list_sources(&self) -> Result<Vec<SourceInfo>, ApiError>;
+    /// Provider types the plugin accepts (`yaml`, ...).
+    fn source_types(&self) -> Vec<String>;
+    /// Plugin checks of one source (SM-18): required properties, and the inline data `content`
+    /// (when sent) decoded against the entity schema. Each problem names its field path.
+    fn check_source(
+        &self,
+        source: &catalog_config::SourceConfig,
+        content: Option<&str>,
+    ) -> Vec<crate::error::FieldProblem>;
 }
 
 /// On-demand reload of sources.

@@ -50,6 +50,8 @@ pub struct InitConfig {
     pub data_dir: PathBuf,
     /// `default` in single-tenant mode.
     pub namespace: String,
+    /// Directories source files must lie in (symlinks resolved); empty means unconfined.
+    pub allowed_roots: Vec<PathBuf>,
 }
 
 /// The core contract every catalog plugin implements.

@@ -2,9 +2,11 @@
 //! themselves; they declare which provider types they accept.
 
 mod name_filter;
+mod path_safety;
 mod yaml;
 
 pub use name_filter::*;
+pub use path_safety::confine;
 pub use yaml::*;
 
 /// Why a source could not be loaded (recorded on the source, never fatal for the plugin).

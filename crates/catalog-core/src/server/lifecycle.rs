@@ -18,13 +18,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::bundled::materialize_bundled;
+use super::config_setup::build_manager;
 use super::management;
 use super::metrics::Metrics;
 use super::router::{app_service, full_router, startup_router};
 use super::serve::serve;
 use super::settings::Settings;
 use super::state::{AppState, Failure, PluginEntry};
-use crate::plugin::{CatalogPlugin, InitConfig, PluginError, config_key, default_base_path};
+use crate::plugin::{CatalogPlugin, PluginError, config_key, default_base_path};
 use crate::registry::Registry;
 use crate::store::{self, Database, MigrationLock, StoreError, redact_url};
 
@@ -72,6 +73,9 @@ pub enum StartupError {
         /// Why.
         source: std::io::Error,
     },
+    /// The config store could not be opened.
+    #[error("config store: {0}")]
+    ConfigStore(String),
     /// The framework's migrations or the migration lock failed.
     #[error("{0}")]
     Migration(StoreError),
@@ -149,7 +153,7 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// A plugin step bounded by the init timeout.
-async fn bounded<F: Future<Output = Result<(), PluginError>>>(
+pub(crate) async fn bounded<F: Future<Output = Result<(), PluginError>>>(
     limit: Duration,
     step: &str,
     fut: F,
@@ -204,6 +208,8 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     }
     warn_unknown_keys(&parsed.config, &registry);
 
+    let manager = Arc::new(build_manager(&settings, &config_paths, &parsed.config)?);
+
     let url = settings.database_url();
     let db = Database::connect(&url)
         .await
@@ -234,6 +240,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         metrics: Metrics::default(),
         discovery_generation: Arc::default(),
         discovery_cache: Default::default(),
+        config: manager,
     });
     let current = Arc::new(ArcSwap::from_pointee(startup_router(app.clone())));
     let cancel = CancellationToken::new();
@@ -258,19 +265,17 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
             return Err(StartupError::Migration(e));
         }
     };
-    let entries = init_plugins(
-        &app,
-        &registry,
-        &parsed.config,
-        &config_paths,
-        migration_failures,
-    )
-    .await;
+    let entries = init_plugins(&app, &registry, migration_failures).await;
     app.plugins.store(Arc::new(entries));
     start_plugins(&app).await;
     current.store(Arc::new(full_router(app.clone())));
     app.discovery_generation.fetch_add(1, Ordering::SeqCst);
     app.initial_load_complete.store(true, Ordering::SeqCst);
+    crate::management::spawn_reconcile(
+        app.clone(),
+        app.settings.reconcile_interval,
+        running.cancel.clone(),
+    );
     let active = app.plugins.load().iter().filter(|e| e.is_active()).count();
     tracing::info!(
         active,
@@ -327,17 +332,11 @@ async fn migrate(app: &AppState, registry: &Registry) -> Result<Vec<(String, Str
 }
 
 async fn init_plugins(
-    app: &AppState,
+    app: &Arc<AppState>,
     registry: &Registry,
-    config: &CatalogSources,
-    config_paths: &[PathBuf],
     migration_failures: Vec<(String, String)>,
 ) -> Vec<PluginEntry> {
-    let fallback_dir = config_paths
-        .first()
-        .and_then(|p| p.parent())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| app.settings.data_dir.clone());
+    let config = app.config.current().doc;
     let mut entries = Vec::new();
     let mut taken: Vec<String> = Vec::new();
     for plugin in registry.all() {
@@ -375,27 +374,27 @@ async fn init_plugins(
                 "no config section; starting with no sources"
             );
         }
-        let init = InitConfig {
-            config_paths: if section.is_some() {
-                config_paths.to_vec()
-            } else {
-                Vec::new()
-            },
-            section: section.unwrap_or_default(),
-            database: app.db.clone(),
-            span: tracing::info_span!("plugin", plugin = %name),
-            base_path: base_path.clone(),
-            fallback_dir: fallback_dir.clone(),
-            data_dir: app.settings.data_dir.clone(),
-            namespace: "default".into(),
+        let section = match app.config.resolve(&section.unwrap_or_default()) {
+            Ok(section) => section,
+            Err(e) => {
+                entries.push(failed(format!("source {}: {}", e.source, e.message)));
+                continue;
+            }
         };
+        let pending = PluginEntry {
+            plugin: plugin.clone(),
+            base_path: base_path.clone(),
+            router: None,
+            failure: None,
+        };
+        let init = app.config.init_config(app, &pending, section);
         let started = Instant::now();
         if let Err(e) = bounded(app.settings.plugin_init_timeout, "init", plugin.init(init)).await {
             entries.push(failed(e));
             continue;
         }
         let mounted = check_capabilities(plugin.as_ref(), &entries)
-            .and_then(|()| mount(plugin.clone(), app.discovery_generation.clone()));
+            .and_then(|()| mount(plugin.clone(), app));
         match mounted {
             Ok(router) => {
                 tracing::info!(
@@ -464,15 +463,12 @@ fn check_capabilities(plugin: &dyn CatalogPlugin, active: &[PluginEntry]) -> Res
 }
 
 /// The plugin's routes with the framework's management routes nested under `/management`.
-fn mount(
-    plugin: Arc<dyn CatalogPlugin>,
-    generation: Arc<std::sync::atomic::AtomicU64>,
-) -> Result<Router, String> {
+fn mount(plugin: Arc<dyn CatalogPlugin>, app: &Arc<AppState>) -> Result<Router, String> {
     let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let router = plugin
             .routes()
             .map_err(|e| format!("route registration failed: {e}"))?;
-        Ok(match management::router(plugin.clone(), generation) {
+        Ok(match management::router(plugin.clone(), app.clone()) {
             Some(m) => router.nest("/management", m),
             None => router,
         })

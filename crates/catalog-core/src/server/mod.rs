@@ -1,6 +1,7 @@
 //! The server: lifecycle (FW §4), routing and middleware, health, discovery and metrics.
 
 mod bundled;
+mod config_setup;
 mod discovery;
 mod discovery_cache;
 mod health;
@@ -14,6 +15,7 @@ mod settings;
 mod state;
 
 pub use bundled::materialize_bundled;
+pub(crate) use lifecycle::bounded;
 pub use lifecycle::{RunningServer, StartupError, start};
-pub use settings::Settings;
+pub use settings::{ConfigStoreMode, SecretsMode, Settings};
 pub use state::{AppState, Failure, PluginEntry};

@@ -36,6 +36,43 @@ pub struct Settings {
     pub readiness_require_all_plugins: bool,
     /// Whether migrations run under the cross-replica lock.
     pub migration_lock: bool,
+    /// Where the editable source config is kept (SM-40).
+    pub config_store: ConfigStoreMode,
+    /// How often the stored config is checked for external edits (SM-51).
+    pub reconcile_interval: Duration,
+    /// One refresh per plugin+source per this interval (SM-32).
+    pub refresh_rate_limit: Duration,
+    /// Directories source files must lie in; empty means the data directory and the
+    /// directories of the sources files.
+    pub allowed_roots: Vec<PathBuf>,
+    /// How SecretRefs are resolved (SM-63).
+    pub secrets: SecretsMode,
+}
+
+/// Where the editable source config is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigStoreMode {
+    /// The sources file itself (or `{data_dir}/sources.yaml` seeded from the bundled samples).
+    File,
+    /// In memory only: changes are lost at restart.
+    None,
+}
+
+/// How SecretRefs in source properties are resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretsMode {
+    /// Not at all: a SecretRef is an error.
+    Disabled,
+    /// Environment variables `{prefix}{NAME}_{KEY}`.
+    Env {
+        /// Variable prefix.
+        prefix: String,
+    },
+    /// Files `{dir}/{namespace?}/{name}/{key}`.
+    File {
+        /// The secrets directory.
+        dir: PathBuf,
+    },
 }
 
 impl Settings {
@@ -55,6 +92,13 @@ impl Settings {
             cors_allowed_origins: Vec::new(),
             readiness_require_all_plugins: true,
             migration_lock: true,
+            config_store: ConfigStoreMode::File,
+            reconcile_interval: Duration::from_secs(30),
+            refresh_rate_limit: Duration::from_secs(30),
+            allowed_roots: Vec::new(),
+            secrets: SecretsMode::Env {
+                prefix: "CATALOG_SECRET_".into(),
+            },
         }
     }
 

@@ -62,6 +62,8 @@ pub struct AppState {
     pub discovery_generation: Arc<AtomicU64>,
     /// Cached discovery responses.
     pub discovery_cache: DiscoveryCache,
+    /// The source management plane: the editable config document and its store.
+    pub config: Arc<crate::management::Manager>,
 }
 
 impl AppState {

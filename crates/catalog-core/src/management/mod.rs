@@ -1,0 +1,139 @@
+//! The source management plane (spec 03): the framework-owned `sources.yaml` document, its store
+//! and revisions, validation, commits that are either persisted-and-live or nothing, refresh
+//! with rate limits, diagnostics, secrets and reconciliation of external edits.
+
+mod commit;
+mod rate_limit;
+mod reconcile;
+mod response;
+mod routes;
+mod secrets;
+mod source_info;
+mod store;
+mod validate;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use catalog_config::{CatalogSources, Section};
+
+pub use rate_limit::RateLimiter;
+pub use reconcile::spawn_reconcile;
+pub use routes::router;
+pub use secrets::{
+    EnvResolver, FileResolver, SecretError, SecretResolver, Unresolved, resolve_section, scrub,
+};
+pub use store::{
+    ConfigStore, ConfigStoreError, DEFAULT_HISTORY, FileStore, MemoryStore, Revision,
+    atomic_write, version_of,
+};
+pub use validate::{LayerResult, ValidationIssue, ValidationResult};
+
+/// The document in force and the version it was loaded or saved as.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The document (SecretRefs unresolved).
+    pub doc: CatalogSources,
+    /// Its store version.
+    pub version: String,
+}
+
+/// Management settings the server derives from its flags.
+pub struct ManagerOptions {
+    /// Directory relative paths of sources without a file origin resolve against.
+    pub fallback_dir: PathBuf,
+    /// Where new sources' relative paths resolve from (the store file), if file-backed.
+    pub origin: Option<PathBuf>,
+    /// Directories source files must lie in.
+    pub allowed_roots: Vec<PathBuf>,
+    /// Secret resolver; `None` rejects SecretRefs.
+    pub resolver: Option<Box<dyn SecretResolver>>,
+    /// One refresh per key per this interval.
+    pub refresh_interval: Duration,
+    /// Concurrent refresh executions server-wide.
+    pub refresh_concurrency: usize,
+}
+
+/// The management plane's state, shared by every plugin's management routes.
+pub struct Manager {
+    store: Box<dyn ConfigStore>,
+    current: RwLock<Current>,
+    /// Serialises mutations and reconciliation (SM-21).
+    lock: tokio::sync::Mutex<()>,
+    options: ManagerOptions,
+    secrets: RwLock<BTreeSet<String>>,
+    reconcile_error: RwLock<Option<String>>,
+    /// Refresh rate limits (SM §7.2).
+    pub limiter: RateLimiter,
+}
+
+impl Manager {
+    /// A manager over `store`, starting from its current document.
+    pub fn new(store: Box<dyn ConfigStore>, options: ManagerOptions) -> Result<Self, ConfigStoreError> {
+        let (doc, version) = store.load()?;
+        let limiter = RateLimiter::new(options.refresh_interval, options.refresh_concurrency);
+        let manager = Self {
+            store,
+            current: RwLock::new(Current { doc, version }),
+            lock: tokio::sync::Mutex::new(()),
+            options,
+            secrets: RwLock::new(BTreeSet::new()),
+            reconcile_error: RwLock::new(None),
+            limiter,
+        };
+        let doc = manager.current().doc;
+        manager.remember_inline(&doc);
+        Ok(manager)
+    }
+
+    /// The document and version in force.
+    pub fn current(&self) -> Current {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The section under `key` (empty when absent).
+    pub fn section(&self, key: &str) -> Section {
+        self.current().doc.catalogs.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Directories source files must lie in.
+    pub fn allowed_roots(&self) -> &[PathBuf] {
+        &self.options.allowed_roots
+    }
+
+    /// The fallback directory for relative paths.
+    pub fn fallback_dir(&self) -> &PathBuf {
+        &self.options.fallback_dir
+    }
+
+    /// Why the last reconcile could not apply the stored document, if it could not.
+    pub fn reconcile_error(&self) -> Option<String> {
+        self.reconcile_error.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// `section` with SecretRefs resolved; the values are remembered for scrubbing.
+    pub fn resolve(&self, section: &Section) -> Result<Section, Unresolved> {
+        let (resolved, values) = resolve_section(section, self.options.resolver.as_deref())?;
+        self.secrets.write().unwrap_or_else(|e| e.into_inner()).extend(values);
+        Ok(resolved)
+    }
+
+    /// `text` with every known secret value replaced (SM-60).
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.secrets.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn remember_inline(&self, doc: &CatalogSources) {
+        let mut known = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        for section in doc.catalogs.values() {
+            known.extend(secrets::inline_secrets(section));
+        }
+    }
+
+    fn set_current(&self, current: Current) {
+        self.remember_inline(&current.doc);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = current;
+    }
+}

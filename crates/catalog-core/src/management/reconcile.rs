@@ -1,0 +1,59 @@
+//! Reconciliation (SM-51, SM-52): on every replica, periodically and right after a conflict, load
+//! the stored document; when its version changed and it parses strictly, swap it in and
+//! reconfigure only the plugins whose section changed. An invalid edit keeps the current document
+//! and data, and is reported in diagnostics and `/readyz`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::commit::changed_keys;
+use super::{Current, Manager};
+use crate::server::AppState;
+
+impl Manager {
+    /// One reconcile pass.
+    pub async fn reconcile(&self, app: &AppState) {
+        let _guard = self.lock.lock().await;
+        let before = self.current();
+        match self.store.load() {
+            Ok((doc, version)) => {
+                *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) = None;
+                if version == before.version {
+                    return;
+                }
+                let keys = changed_keys(&before.doc, &doc);
+                tracing::info!(version = &version[..8], sections = ?keys, "config changed in the store; reconfiguring");
+                let after = Current { doc, version };
+                self.set_current(after.clone());
+                let errors = self.reconfigure(app, &after.doc, &keys).await;
+                if !errors.is_empty() {
+                    let message = errors.join("; ");
+                    *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) =
+                        Some(message);
+                }
+            }
+            Err(e) => {
+                let message = self.scrub(&format!("stored config not applied: {e}"));
+                tracing::warn!(error = message, "reconcile kept the current config");
+                *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) = Some(message);
+            }
+        }
+    }
+}
+
+/// Runs [`Manager::reconcile`] every `interval` until `cancel` fires.
+pub fn spawn_reconcile(app: Arc<AppState>, interval: Duration, cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = ticker.tick() => app.config.reconcile(&app).await,
+            }
+        }
+    });
+}

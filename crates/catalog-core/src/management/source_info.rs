@@ -1,0 +1,108 @@
+//! SourceInfo and diagnostics views (SM §3, SM-9, SM-11): the framework's document joined with the
+//! plugin's load status, redacted and scrubbed of secret values.
+
+use catalog_config::{SourceConfig, redact_properties};
+use serde_json::{Map, Value, json};
+
+use super::Manager;
+use crate::error::ApiError;
+use crate::plugin::{CatalogPlugin, Diagnostics, SourceDiagnostics};
+
+/// The plugin's diagnostics with every string scrubbed, or `None` when it offers none.
+pub(crate) async fn diagnostics(
+    manager: &Manager,
+    plugin: &dyn CatalogPlugin,
+) -> Result<Option<Diagnostics>, ApiError> {
+    let Some(provider) = plugin.diagnostics_provider() else {
+        return Ok(None);
+    };
+    let mut d = provider.diagnostics().await?;
+    for s in &mut d.sources {
+        s.error = s.error.as_deref().map(|e| manager.scrub(e));
+    }
+    for e in &mut d.errors {
+        e.message = manager.scrub(&e.message);
+    }
+    Ok(Some(d))
+}
+
+/// One SourceInfo: configuration (redacted) plus status.
+pub(crate) fn source_info(source: &SourceConfig, diag: Option<&SourceDiagnostics>) -> Value {
+    let mut info = Map::new();
+    info.insert("id".into(), source.id.clone().into());
+    info.insert("name".into(), source.name.clone().into());
+    info.insert("type".into(), source.source_type.clone().into());
+    info.insert("enabled".into(), source.is_enabled().into());
+    if let Some(labels) = &source.labels {
+        info.insert("labels".into(), json!(labels));
+    }
+    if let Some(props) = &source.properties {
+        info.insert("properties".into(), Value::Object(redact_properties(props)));
+    }
+    if let Some(items) = &source.included_items {
+        info.insert("includedItems".into(), json!(items));
+    }
+    if let Some(items) = &source.excluded_items {
+        info.insert("excludedItems".into(), json!(items));
+    }
+    info.insert("status".into(), status(source, diag));
+    Value::Object(info)
+}
+
+fn status(source: &SourceConfig, diag: Option<&SourceDiagnostics>) -> Value {
+    let mut status = Map::new();
+    let state = match diag {
+        _ if !source.is_enabled() => "disabled",
+        Some(d) => d.state.as_str(),
+        None => "loading",
+    };
+    status.insert("state".into(), state.into());
+    status.insert(
+        "entityCount".into(),
+        diag.map_or(0, |d| d.entity_count).into(),
+    );
+    if let Some(d) = diag {
+        if let Some(t) = &d.last_refresh_time {
+            status.insert("lastRefreshTime".into(), t.clone().into());
+            let failed = d.error.is_some() && d.state == "error";
+            status.insert(
+                "lastRefreshStatus".into(),
+                if failed { "error" } else { "success" }.into(),
+            );
+            let summary = if failed {
+                "Refresh failed".to_string()
+            } else {
+                format!("Loaded {} entities", d.entity_count)
+            };
+            status.insert("lastRefreshSummary".into(), summary.into());
+        }
+        if let Some(ns) = d.last_refresh_duration {
+            status.insert("lastRefreshDuration".into(), ns.into());
+            status.insert("durationMs".into(), (ns / 1_000_000).into());
+        }
+        if let Some(e) = &d.error {
+            status.insert("error".into(), e.clone().into());
+        }
+    }
+    Value::Object(status)
+}
+
+/// Every source of the plugin's section, in document order.
+pub(crate) async fn list(
+    manager: &Manager,
+    plugin: &dyn CatalogPlugin,
+    key: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let section = manager.section(key);
+    let diag = diagnostics(manager, plugin).await?;
+    Ok(section
+        .sources
+        .iter()
+        .map(|s| {
+            let d = diag
+                .as_ref()
+                .and_then(|d| d.sources.iter().find(|x| x.id == s.id));
+            source_info(s, d)
+        })
+        .collect())
+}
