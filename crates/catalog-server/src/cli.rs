@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use catalog_core::server::Settings;
+use catalog_core::server::{ConfigStoreMode, SecretsMode, Settings};
 use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 
@@ -16,6 +16,26 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Where the editable source config is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreMode {
+    /// The sources file (or the bundled one in the data directory).
+    File,
+    /// Memory only; changes are lost at restart.
+    None,
+}
+
+/// How SecretRefs are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretsResolver {
+    /// Environment variables `{prefix}{NAME}_{KEY}`.
+    Env,
+    /// Files `{secrets-dir}/{namespace?}/{name}/{key}`.
+    File,
+    /// None: a SecretRef is an error.
+    None,
 }
 
 /// Parses `true/false/1/0/yes/no` in any case (FW-65).
@@ -102,6 +122,36 @@ pub struct Cli {
     /// Whether migrations run under the cross-replica database lock.
     #[arg(long, env = "CATALOG_MIGRATION_LOCK_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub migration_lock_enabled: bool,
+
+    /// Where source changes made through the management API are kept.
+    #[arg(long, env = "CATALOG_CONFIG_STORE_MODE", value_enum, default_value = "file")]
+    pub config_store: StoreMode,
+
+    /// Seconds between checks of the stored config for external edits.
+    #[arg(long, env = "CATALOG_RECONCILE_INTERVAL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reconcile_interval_seconds: u64,
+
+    /// Seconds between two admitted refreshes of the same plugin and source.
+    #[arg(long, env = "CATALOG_REFRESH_RATE_LIMIT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub refresh_rate_limit_seconds: u64,
+
+    /// Comma-separated directories every source file must lie in. Unset: the sources files may
+    /// name any file, and sources set through the API are confined to the data directory and
+    /// the directories of the sources files.
+    #[arg(long, env = "CATALOG_ALLOWED_ROOTS", value_delimiter = ',')]
+    pub allowed_roots: Vec<PathBuf>,
+
+    /// How SecretRefs in source properties are resolved.
+    #[arg(long, env = "CATALOG_SECRETS_RESOLVER", value_enum, default_value = "env")]
+    pub secrets_resolver: SecretsResolver,
+
+    /// Directory of mounted secrets (for `--secrets-resolver file`).
+    #[arg(long, env = "CATALOG_SECRETS_DIR", required_if_eq("secrets_resolver", "file"))]
+    pub secrets_dir: Option<PathBuf>,
+
+    /// Variable prefix (for `--secrets-resolver env`).
+    #[arg(long, env = "CATALOG_SECRETS_ENV_PREFIX", default_value = "CATALOG_SECRET_")]
+    pub secrets_env_prefix: String,
 }
 
 impl Cli {
@@ -128,6 +178,20 @@ impl Cli {
         s.cors_allowed_origins = self.cors_allowed_origins.clone();
         s.readiness_require_all_plugins = self.readiness_require_all_plugins;
         s.migration_lock = self.migration_lock_enabled;
+        s.config_store = match self.config_store {
+            StoreMode::File => ConfigStoreMode::File,
+            StoreMode::None => ConfigStoreMode::None,
+        };
+        s.reconcile_interval = Duration::from_secs(self.reconcile_interval_seconds);
+        s.refresh_rate_limit = Duration::from_secs(self.refresh_rate_limit_seconds);
+        s.allowed_roots = self.allowed_roots.clone();
+        s.secrets = match (self.secrets_resolver, &self.secrets_dir) {
+            (SecretsResolver::Env, _) => SecretsMode::Env {
+                prefix: self.secrets_env_prefix.clone(),
+            },
+            (SecretsResolver::File, Some(dir)) => SecretsMode::File { dir: dir.clone() },
+            (SecretsResolver::File, None) | (SecretsResolver::None, _) => SecretsMode::Disabled,
+        };
         s
     }
 }

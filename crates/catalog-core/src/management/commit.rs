@@ -67,7 +67,7 @@ impl Manager {
             fallback_dir: self.options.fallback_dir.clone(),
             data_dir: app.settings.data_dir.clone(),
             namespace: "default".into(),
-            allowed_roots: self.options.allowed_roots.clone(),
+            allowed_roots: self.options.read_roots.clone(),
         }
     }
 

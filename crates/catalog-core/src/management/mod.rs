@@ -46,8 +46,10 @@ pub struct ManagerOptions {
     pub fallback_dir: PathBuf,
     /// Where new sources' relative paths resolve from (the store file), if file-backed.
     pub origin: Option<PathBuf>,
-    /// Directories source files must lie in.
+    /// Directories files named by sources set through the API must lie in.
     pub allowed_roots: Vec<PathBuf>,
+    /// Directories every source read must lie in (`--allowed-roots`); empty: unconfined.
+    pub read_roots: Vec<PathBuf>,
     /// Secret resolver; `None` rejects SecretRefs.
     pub resolver: Option<Box<dyn SecretResolver>>,
     /// One refresh per key per this interval.
@@ -98,7 +100,7 @@ impl Manager {
         self.current().doc.catalogs.get(key).cloned().unwrap_or_default()
     }
 
-    /// Directories source files must lie in.
+    /// Directories files named by sources set through the API must lie in.
     pub fn allowed_roots(&self) -> &[PathBuf] {
         &self.options.allowed_roots
     }

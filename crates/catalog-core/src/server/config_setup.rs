@@ -70,6 +70,7 @@ pub(crate) fn build_manager(
             fallback_dir,
             origin,
             allowed_roots,
+            read_roots: settings.allowed_roots.clone(),
             resolver,
             refresh_interval: settings.refresh_rate_limit,
             refresh_concurrency: REFRESH_CONCURRENCY,

@@ -61,6 +61,13 @@ pub async fn ready(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     );
     components.insert("plugins".into(), plugins);
     components.insert(
+        "config".into(),
+        match app.config.reconcile_error() {
+            None => json!({"status": "in_sync"}),
+            Some(error) => json!({"status": "stale", "error": error}),
+        },
+    );
+    components.insert(
         "leader_election".into(),
         json!({"status": "not_configured"}),
     );

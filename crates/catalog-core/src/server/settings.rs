@@ -42,8 +42,9 @@ pub struct Settings {
     pub reconcile_interval: Duration,
     /// One refresh per plugin+source per this interval (SM-32).
     pub refresh_rate_limit: Duration,
-    /// Directories source files must lie in; empty means the data directory and the
-    /// directories of the sources files.
+    /// Directories every source file must lie in. Empty: files named by the operator's config
+    /// are not confined, and sources set through the API are confined to the data directory and
+    /// the directories of the sources files.
     pub allowed_roots: Vec<PathBuf>,
     /// How SecretRefs are resolved (SM-63).
     pub secrets: SecretsMode,
