@@ -119,13 +119,15 @@ impl Env {
         self.dir.path().join("data")
     }
 
-    /// Test settings: loopback, ephemeral port, short timeouts.
+    /// Test settings: loopback, ephemeral port, short timeouts, no refresh rate limit.
     pub fn settings(&self) -> Settings {
         let mut s = Settings::with_data_dir(self.data_dir());
         s.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.database_url = self.database_url.clone();
         s.plugin_init_timeout = Duration::from_secs(10);
         s.shutdown_grace = Duration::from_secs(5);
+        // Tests refresh back to back; those about rate limits set the window themselves.
+        s.refresh_rate_limit = Duration::from_nanos(1);
         s
     }
 
