@@ -124,7 +124,12 @@ pub struct Cli {
     pub migration_lock_enabled: bool,
 
     /// Where source changes made through the management API are kept.
-    #[arg(long, env = "CATALOG_CONFIG_STORE_MODE", value_enum, default_value = "file")]
+    #[arg(
+        long,
+        env = "CATALOG_CONFIG_STORE_MODE",
+        value_enum,
+        default_value = "file"
+    )]
     pub config_store: StoreMode,
 
     /// Seconds between checks of the stored config for external edits.
@@ -142,15 +147,28 @@ pub struct Cli {
     pub allowed_roots: Vec<PathBuf>,
 
     /// How SecretRefs in source properties are resolved.
-    #[arg(long, env = "CATALOG_SECRETS_RESOLVER", value_enum, default_value = "env")]
+    #[arg(
+        long,
+        env = "CATALOG_SECRETS_RESOLVER",
+        value_enum,
+        default_value = "env"
+    )]
     pub secrets_resolver: SecretsResolver,
 
     /// Directory of mounted secrets (for `--secrets-resolver file`).
-    #[arg(long, env = "CATALOG_SECRETS_DIR", required_if_eq("secrets_resolver", "file"))]
+    #[arg(
+        long,
+        env = "CATALOG_SECRETS_DIR",
+        required_if_eq("secrets_resolver", "file")
+    )]
     pub secrets_dir: Option<PathBuf>,
 
     /// Variable prefix (for `--secrets-resolver env`).
-    #[arg(long, env = "CATALOG_SECRETS_ENV_PREFIX", default_value = "CATALOG_SECRET_")]
+    #[arg(
+        long,
+        env = "CATALOG_SECRETS_ENV_PREFIX",
+        default_value = "CATALOG_SECRET_"
+    )]
     pub secrets_env_prefix: String,
 }
 

@@ -4,12 +4,29 @@ use anyhow::Context;
 use catalog_server::cli;
 use tracing_subscriber::EnvFilter;
 
+/// Standard output with every secret value the server knows replaced, so no log line carries
+/// one (SM-60). The formatter writes each event with one call, so a value is never split.
+struct ScrubbedStdout(std::io::Stdout);
+
+impl std::io::Write for ScrubbedStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let clean = catalog_core::management::scrub_known(&text);
+        self.0.write_all(clean.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn init_logging(cli: &cli::Cli) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&cli.log_level)
         .with_context(|| format!("invalid log level \"{}\"", cli.log_level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+        .with_writer(|| ScrubbedStdout(std::io::stdout()));
     match cli.log_format {
         cli::LogFormat::Json => builder.json().flatten_event(true).init(),
         cli::LogFormat::Text => builder.init(),

@@ -128,7 +128,10 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(team["status"]["state"], "available");
     assert_eq!(team["status"]["entityCount"], 3);
     assert_eq!(team["status"]["lastRefreshStatus"], "success");
-    assert_eq!(s.get(&format!("{M}/sources/team")).await.body["name"], "Team");
+    assert_eq!(
+        s.get(&format!("{M}/sources/team")).await.body["name"],
+        "Team"
+    );
     assert_eq!(s.get(&format!("{M}/sources/nope")).await.status, 404);
 
     // Create with inline content: written beside the config, not stored in it.
@@ -137,19 +140,28 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(created.body["status"]["entityCount"], 2, "{}", created.body);
     assert_eq!(served(&s).await, ["e1", "e2", "t1", "t2", "t3"]);
     let stored = String::from_utf8(config_bytes(&env)).unwrap();
-    assert!(stored.contains("id: extra") && !stored.contains("content"), "{stored}");
+    assert!(
+        stored.contains("id: extra") && !stored.contains("content"),
+        "{stored}"
+    );
     assert!(env.dir.path().join("conf/extra.yaml").is_file());
 
     // Update keeps the stored `enabled` when omitted, replaces content.
     let disabled = s
-        .post(&format!("{M}/sources/extra/enable"), &json!({"enabled": false}))
+        .post(
+            &format!("{M}/sources/extra/enable"),
+            &json!({"enabled": false}),
+        )
         .await;
     assert_eq!(disabled.status, 200, "{}", disabled.body);
     assert_eq!(disabled.body["status"]["state"], "disabled");
     assert_eq!(served(&s).await, ["t1", "t2", "t3"]);
     let updated = apply(&s, new_source("extra", &["e3"])).await;
     assert_eq!(updated.status, 200, "{}", updated.body);
-    assert_eq!(updated.body["enabled"], false, "omitting enabled keeps it disabled");
+    assert_eq!(
+        updated.body["enabled"], false,
+        "omitting enabled keeps it disabled"
+    );
     let enabled = s
         .post(&format!("{M}/sources/extra:enable"), &json!({}))
         .await;
@@ -202,7 +214,12 @@ async fn invalid_input_changes_nothing(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["layer"].as_str().unwrap(), e["field"].as_str().unwrap_or("")))
+        .map(|e| {
+            (
+                e["layer"].as_str().unwrap(),
+                e["field"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert!(fields.contains(&("strict_fields", "enabeld")), "{fields:?}");
     assert!(fields.contains(&("semantic", "id")), "{fields:?}");
@@ -217,14 +234,25 @@ async fn invalid_input_changes_nothing(backend: Backend) {
         .collect();
     assert_eq!(
         layers,
-        ["yaml_parse", "strict_fields", "semantic", "security_warnings", "provider"]
+        [
+            "yaml_parse",
+            "strict_fields",
+            "semantic",
+            "security_warnings",
+            "provider"
+        ]
     );
 
     // A YAML parse error is critical: later layers do not run.
     let bad_yaml = json!({"id": "y", "name": "Y", "type": "yaml",
         "properties": {"yamlCatalogPath": "y.yaml", "content": "mcpservers: [\n"}});
     let v = s.post(&format!("{M}/validate-source"), &bad_yaml).await;
-    assert_eq!(v.body["layerResults"].as_array().unwrap().len(), 1, "{}", v.body);
+    assert_eq!(
+        v.body["layerResults"].as_array().unwrap().len(),
+        1,
+        "{}",
+        v.body
+    );
     assert!(
         v.body["errors"][0]["message"]
             .as_str()
@@ -257,7 +285,11 @@ async fn invalid_input_changes_nothing(backend: Backend) {
         let r = apply(&s, body.clone()).await;
         assert_eq!(r.status, 422, "{body} → {}", r.body);
         assert_eq!(r.body["error"], "unprocessable_entity", "{}", r.body);
-        assert!(!r.body["details"].as_array().unwrap().is_empty(), "{}", r.body);
+        assert!(
+            !r.body["details"].as_array().unwrap().is_empty(),
+            "{}",
+            r.body
+        );
     }
     assert!(!env.dir.path().join("conf/y.yaml").exists());
     assert!(!env.dir.path().join("conf/s.yaml").exists());
@@ -280,7 +312,12 @@ async fn invalid_input_changes_nothing(backend: Backend) {
     let head = oversized_apply(&s).await;
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     assert!(head.contains("payload_too_large"), "{head}");
-    let r = raw_post(&s, &format!("{M}/apply-source"), r#"{"id":"x","enabled":"yes"}"#).await;
+    let r = raw_post(
+        &s,
+        &format!("{M}/apply-source"),
+        r#"{"id":"x","enabled":"yes"}"#,
+    )
+    .await;
     assert_eq!(r.status, 400, "{}", r.body);
     for body in [json!({}), json!({"enabled": "false"})] {
         let r = s.post(&format!("{M}/sources/team/enable"), &body).await;
@@ -289,15 +326,25 @@ async fn invalid_input_changes_nothing(backend: Backend) {
     }
     for id in ["nope", "..%2Fx", "%2E%2E", "a%00b"] {
         let r = s
-            .post(&format!("{M}/sources/{id}/enable"), &json!({"enabled": false}))
+            .post(
+                &format!("{M}/sources/{id}/enable"),
+                &json!({"enabled": false}),
+            )
             .await;
         assert_eq!(r.status, 404, "{id}: {}", r.body);
         assert_eq!(s.get(&format!("{M}/sources/{id}")).await.status, 404);
         assert_eq!(delete(&s, &format!("{M}/sources/{id}")).await.status, 404);
-        assert_eq!(s.post(&format!("{M}/refresh/{id}"), &json!({})).await.status, 404);
+        assert_eq!(
+            s.post(&format!("{M}/refresh/{id}"), &json!({}))
+                .await
+                .status,
+            404
+        );
     }
     assert_eq!(
-        s.post(&format!("{M}/sources/team:bogus"), &json!({})).await.status,
+        s.post(&format!("{M}/sources/team:bogus"), &json!({}))
+            .await
+            .status,
         404
     );
 
@@ -336,7 +383,10 @@ async fn concurrent_applies_with_one_version_conflict_once(backend: Backend) {
     let winner = if a.status == 200 { "alpha" } else { "beta" };
     let other = if winner == "alpha" { "beta" } else { "alpha" };
     assert_eq!(s.get(&format!("{M}/sources/{other}")).await.status, 404);
-    assert!(!env.dir.path().join(format!("conf/{other}.yaml")).exists(), "the loser's file was restored");
+    assert!(
+        !env.dir.path().join(format!("conf/{other}.yaml")).exists(),
+        "the loser's file was restored"
+    );
 
     // The loser retries with the current version: no update is lost.
     let current = s.get(&format!("{M}/sources")).await.body["version"]
@@ -367,18 +417,31 @@ async fn refresh_is_rate_limited_and_failures_keep_data(backend: Backend) {
     assert_eq!(first.body["sourceId"], "team");
     let second = s.post(&format!("{M}/refresh/team"), &json!({})).await;
     assert_eq!(second.status, 429, "{}", second.body);
-    let retry: u64 = second.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = second.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=30).contains(&retry), "{retry}");
     assert_eq!(
         second.body["message"],
         format!("rate limited, retry after {retry} seconds")
     );
     // Refresh-all has its own key; an unknown source spends no token.
-    assert_eq!(s.post(&format!("{M}/refresh/nope"), &json!({})).await.status, 404);
+    assert_eq!(
+        s.post(&format!("{M}/refresh/nope"), &json!({}))
+            .await
+            .status,
+        404
+    );
     env.write("conf/team.yaml", "mcpservers: [broken\n");
     let all = s.post(&format!("{M}/refresh"), &json!({})).await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert!(all.body["error"].as_str().unwrap().contains("team"), "{}", all.body);
+    assert!(
+        all.body["error"].as_str().unwrap().contains("team"),
+        "{}",
+        all.body
+    );
     assert_eq!(served(&s).await, ["t1", "t2", "t3"], "last good data stays");
     let team = s.get(&format!("{M}/sources/team")).await.body;
     assert_eq!(team["status"]["state"], "error", "{team}");
@@ -387,7 +450,10 @@ async fn refresh_is_rate_limited_and_failures_keep_data(backend: Backend) {
     let diag = s.get(&format!("{M}/sources/team/diagnostics")).await.body;
     assert_eq!(diag["state"], "error", "{diag}");
     assert!(!diag["errors"].as_array().unwrap().is_empty(), "{diag}");
-    assert_eq!(s.get(&format!("{M}/sources/nope/diagnostics")).await.status, 404);
+    assert_eq!(
+        s.get(&format!("{M}/sources/nope/diagnostics")).await.status,
+        404
+    );
 
     // The error status is persisted: it survives a restart.
     s.stop().await;
@@ -414,15 +480,31 @@ async fn source_actions_follow_the_check_order(backend: Backend) {
     assert_eq!(listed["count"], 3, "{listed}");
 
     let r = act(json!({})).await;
-    assert_eq!((r.status, r.body["message"].clone()), (400, json!("action: action field is required")));
+    assert_eq!(
+        (r.status, r.body["message"].clone()),
+        (400, json!("action: action field is required"))
+    );
     let r = act(json!({"action": "explode"})).await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("unknown action \"explode\" for scope \"source\""));
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown action \"explode\" for scope \"source\"")
+    );
     let r = act(json!({"action": "refresh", "dryRun": true})).await;
     assert_eq!(r.status, 400);
-    assert!(r.body["message"].as_str().unwrap().contains("does not support dry-run"));
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not support dry-run")
+    );
     let r = s
-        .post(&format!("{M}/sources/nope:action"), &json!({"action": "refresh"}))
+        .post(
+            &format!("{M}/sources/nope:action"),
+            &json!({"action": "refresh"}),
+        )
         .await;
     assert_eq!(r.status, 404);
 
@@ -469,7 +551,10 @@ where
 
 async fn external_edits_are_reconciled(backend: Backend) {
     let env = Env::new(&backend).await;
-    let s = start(&env, |st| st.reconcile_interval = Duration::from_millis(200)).await;
+    let s = start(&env, |st| {
+        st.reconcile_interval = Duration::from_millis(200)
+    })
+    .await;
     env.write("conf/more.yaml", &servers(&["m1"]));
     let mut text = String::from_utf8(config_bytes(&env)).unwrap();
     text.push_str("      - id: more\n        name: More\n        type: yaml\n        properties:\n          yamlCatalogPath: more.yaml\n");
@@ -485,9 +570,14 @@ async fn external_edits_are_reconciled(backend: Backend) {
     std::fs::write(config_path(&env), &text).unwrap();
     eventually("the invalid edit being reported", || async {
         let diag = s.get(&format!("{M}/diagnostics")).await.body;
-        diag["errors"]
-            .as_array()
-            .is_some_and(|e| e.iter().any(|e| e["message"].as_str().unwrap().contains("duplicate source id")))
+        diag["errors"].as_array().is_some_and(|e| {
+            e.iter().any(|e| {
+                e["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("duplicate source id")
+            })
+        })
     })
     .await;
     let ready = s.get("/readyz").await.body;
@@ -528,7 +618,10 @@ async fn rollback_restores_served_data(backend: Backend) {
     assert_eq!(revs["revisions"][1]["version"], &v0[..8]);
 
     let r = s
-        .post(&format!("{M}/sources/team:rollback"), &json!({"version": &v1[..8]}))
+        .post(
+            &format!("{M}/sources/team:rollback"),
+            &json!({"version": &v1[..8]}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "rolled_back");
@@ -536,7 +629,10 @@ async fn rollback_restores_served_data(backend: Backend) {
     assert_eq!(s.get(&format!("{M}/sources/two")).await.status, 404);
 
     let r = s
-        .post(&format!("{M}/sources/team:rollback"), &json!({"version": v0}))
+        .post(
+            &format!("{M}/sources/team:rollback"),
+            &json!({"version": v0}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(served(&s).await, ["t1", "t2", "t3"]);

@@ -87,7 +87,13 @@ pub(crate) async fn sync_sources(
                 let _permit = permits.acquire_owned().await;
                 let started = Instant::now();
                 let plan = tokio::task::spawn_blocking(move || {
-                    plan(spec, &current, &source, (&fallback, &roots), known.as_deref())
+                    plan(
+                        spec,
+                        &current,
+                        &source,
+                        (&fallback, &roots),
+                        known.as_deref(),
+                    )
                 })
                 .await
                 .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
@@ -166,6 +172,8 @@ async fn record(
             ("available", None, Some(fingerprint))
         }
         Err(SourceError(message)) => {
+            // Load errors can quote resolved secrets (a URL, a path): never record those.
+            let message = crate::management::scrub_known(&message);
             tracing::warn!(
                 plugin = spec.name,
                 source = source.id,

@@ -48,15 +48,18 @@ pub(crate) fn changed_keys(a: &CatalogSources, b: &CatalogSources) -> BTreeSet<S
 pub(crate) fn conflict(current: &str) -> ApiError {
     ApiError::new(
         ErrorCode::Conflict,
-        format!(
-            "config was modified externally, retry the operation (current version {current})"
-        ),
+        format!("config was modified externally, retry the operation (current version {current})"),
     )
 }
 
 impl Manager {
     /// The init config of `entry` with `section` (secrets already resolved).
-    pub(crate) fn init_config(&self, app: &AppState, entry: &PluginEntry, section: Section) -> InitConfig {
+    pub(crate) fn init_config(
+        &self,
+        app: &AppState,
+        entry: &PluginEntry,
+        section: Section,
+    ) -> InitConfig {
         let name = entry.plugin.name().to_string();
         InitConfig {
             config_paths: self.options.origin.iter().cloned().collect(),

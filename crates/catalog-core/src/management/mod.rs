@@ -12,7 +12,6 @@ mod source_info;
 mod store;
 mod validate;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::RwLock;
 use std::time::Duration;
@@ -23,11 +22,12 @@ pub use rate_limit::RateLimiter;
 pub use reconcile::spawn_reconcile;
 pub use routes::router;
 pub use secrets::{
-    EnvResolver, FileResolver, SecretError, SecretResolver, Unresolved, resolve_section, scrub,
+    EnvResolver, FileResolver, SecretError, SecretResolver, Unresolved, remember_secrets,
+    resolve_section, scrub, scrub_known,
 };
 pub use store::{
-    ConfigStore, ConfigStoreError, DEFAULT_HISTORY, FileStore, MemoryStore, Revision,
-    atomic_write, version_of,
+    ConfigStore, ConfigStoreError, DEFAULT_HISTORY, FileStore, MemoryStore, Revision, atomic_write,
+    version_of,
 };
 pub use validate::{LayerResult, ValidationIssue, ValidationResult};
 
@@ -65,7 +65,6 @@ pub struct Manager {
     /// Serialises mutations and reconciliation (SM-21).
     lock: tokio::sync::Mutex<()>,
     options: ManagerOptions,
-    secrets: RwLock<BTreeSet<String>>,
     reconcile_error: RwLock<Option<String>>,
     /// Refresh rate limits (SM §7.2).
     pub limiter: RateLimiter,
@@ -73,7 +72,10 @@ pub struct Manager {
 
 impl Manager {
     /// A manager over `store`, starting from its current document.
-    pub fn new(store: Box<dyn ConfigStore>, options: ManagerOptions) -> Result<Self, ConfigStoreError> {
+    pub fn new(
+        store: Box<dyn ConfigStore>,
+        options: ManagerOptions,
+    ) -> Result<Self, ConfigStoreError> {
         let (doc, version) = store.load()?;
         let limiter = RateLimiter::new(options.refresh_interval, options.refresh_concurrency);
         let manager = Self {
@@ -81,7 +83,6 @@ impl Manager {
             current: RwLock::new(Current { doc, version }),
             lock: tokio::sync::Mutex::new(()),
             options,
-            secrets: RwLock::new(BTreeSet::new()),
             reconcile_error: RwLock::new(None),
             limiter,
         };
@@ -92,12 +93,20 @@ impl Manager {
 
     /// The document and version in force.
     pub fn current(&self) -> Current {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The section under `key` (empty when absent).
     pub fn section(&self, key: &str) -> Section {
-        self.current().doc.catalogs.get(key).cloned().unwrap_or_default()
+        self.current()
+            .doc
+            .catalogs
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Directories files named by sources set through the API must lie in.
@@ -112,25 +121,27 @@ impl Manager {
 
     /// Why the last reconcile could not apply the stored document, if it could not.
     pub fn reconcile_error(&self) -> Option<String> {
-        self.reconcile_error.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.reconcile_error
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// `section` with SecretRefs resolved; the values are remembered for scrubbing.
     pub fn resolve(&self, section: &Section) -> Result<Section, Unresolved> {
         let (resolved, values) = resolve_section(section, self.options.resolver.as_deref())?;
-        self.secrets.write().unwrap_or_else(|e| e.into_inner()).extend(values);
+        remember_secrets(values);
         Ok(resolved)
     }
 
     /// `text` with every known secret value replaced (SM-60).
     pub fn scrub(&self, text: &str) -> String {
-        scrub(text, &self.secrets.read().unwrap_or_else(|e| e.into_inner()))
+        scrub_known(text)
     }
 
     fn remember_inline(&self, doc: &CatalogSources) {
-        let mut known = self.secrets.write().unwrap_or_else(|e| e.into_inner());
         for section in doc.catalogs.values() {
-            known.extend(secrets::inline_secrets(section));
+            remember_secrets(secrets::inline_secrets(section));
         }
     }
 

@@ -19,7 +19,10 @@ impl Manager {
         let before = self.current();
         match self.store.load() {
             Ok((doc, version)) => {
-                *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) = None;
+                *self
+                    .reconcile_error
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = None;
                 if version == before.version {
                     return;
                 }
@@ -30,14 +33,19 @@ impl Manager {
                 let errors = self.reconfigure(app, &after.doc, &keys).await;
                 if !errors.is_empty() {
                     let message = errors.join("; ");
-                    *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) =
-                        Some(message);
+                    *self
+                        .reconcile_error
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner()) = Some(message);
                 }
             }
             Err(e) => {
                 let message = self.scrub(&format!("stored config not applied: {e}"));
                 tracing::warn!(error = message, "reconcile kept the current config");
-                *self.reconcile_error.write().unwrap_or_else(|e| e.into_inner()) = Some(message);
+                *self
+                    .reconcile_error
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(message);
             }
         }
     }

@@ -19,11 +19,16 @@ pub(crate) fn unprocessable(message: &str, details: Vec<FieldProblem>) -> ApiErr
 pub(crate) fn with_extra(error: ApiError, extra: Value) -> Response {
     let status = error.code.status();
     let mut body: Map<String, Value> = Map::new();
-    body.insert("error".into(), serde_json::to_value(error.code).unwrap_or(Value::Null));
+    body.insert(
+        "error".into(),
+        serde_json::to_value(error.code).unwrap_or(Value::Null),
+    );
     body.insert("message".into(), error.message.into());
     body.insert(
         "requestId".into(),
-        crate::error::current_request_id().unwrap_or_default().into(),
+        crate::error::current_request_id()
+            .unwrap_or_default()
+            .into(),
     );
     if !error.details.is_empty() {
         body.insert(

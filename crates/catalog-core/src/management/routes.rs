@@ -174,7 +174,9 @@ async fn source_suffix(
             ctx.source(id)?;
             set_enabled(&ctx, id, suffix == "enable", if_match(&headers).as_deref()).await
         }
-        _ => Err(ApiError::not_found(format!("unknown source operation \"{suffix}\""))),
+        _ => Err(ApiError::not_found(format!(
+            "unknown source operation \"{suffix}\""
+        ))),
     }
 }
 
@@ -237,7 +239,10 @@ async fn apply_source(
     let result = validate(&raw, &input, None, ctx.sources()?, ctx.manager());
     if !result.valid {
         let error = unprocessable("source validation failed", result.details());
-        return Ok(with_extra(error, serde_json::to_value(&result).unwrap_or_default()));
+        return Ok(with_extra(
+            error,
+            serde_json::to_value(&result).unwrap_or_default(),
+        ));
     }
     let origin = ctx.manager().new_source_origin();
     let key = ctx.key.clone();
@@ -267,9 +272,9 @@ async fn apply_source(
             Ok(undo)
         })
         .await?;
-    let mut info = info_of(&ctx, &input.id).await.unwrap_or_else(
-        |_| json!({"id": input.id, "name": input.name, "type": input.source_type}),
-    );
+    let mut info = info_of(&ctx, &input.id)
+        .await
+        .unwrap_or_else(|_| json!({"id": input.id, "name": input.name, "type": input.source_type}));
     if (input.refresh_after_apply || wrote_content)
         && let Some(refresh) = ctx.plugin.refresh_provider()
         && ctx.source(&input.id)?.is_enabled()
@@ -311,9 +316,8 @@ async fn enable_source(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let raw = decode(&body, "invalid request body")?;
-    let parsed: EnableBody = serde_json::from_value(Value::Object(raw)).map_err(|_| {
-        ApiError::bad_field("enabled", "is required and must be a boolean")
-    })?;
+    let parsed: EnableBody = serde_json::from_value(Value::Object(raw))
+        .map_err(|_| ApiError::bad_field("enabled", "is required and must be a boolean"))?;
     ctx.source(&id)?;
     set_enabled(&ctx, &id, parsed.enabled, if_match(&headers).as_deref()).await
 }
@@ -443,9 +447,14 @@ async fn source_diagnostics(
 ) -> Result<Json<Value>, ApiError> {
     let source = ctx.source(&id)?;
     let d = plugin_diagnostics(ctx.manager(), ctx.plugin.as_ref()).await?;
-    let mut out = match d.as_ref().and_then(|d| d.sources.iter().find(|s| s.id == id)) {
+    let mut out = match d
+        .as_ref()
+        .and_then(|d| d.sources.iter().find(|s| s.id == id))
+    {
         Some(s) => serde_json::to_value(s).unwrap_or_default(),
-        None => json!({"id": source.id, "name": source.name, "state": if source.is_enabled() { "loading" } else { "disabled" }, "entityCount": 0}),
+        None => {
+            json!({"id": source.id, "name": source.name, "state": if source.is_enabled() { "loading" } else { "disabled" }, "entityCount": 0})
+        }
     };
     let errors: Vec<_> = d
         .iter()
@@ -461,14 +470,18 @@ async fn revisions(State(ctx): State<Ctx>) -> Result<Json<Value>, ApiError> {
         tracing::error!(error = %e, "listing revisions failed");
         ApiError::new(ErrorCode::Internal, "failed to list revisions")
     })?;
-    Ok(Json(json!({"count": revisions.len(), "revisions": revisions})))
+    Ok(Json(
+        json!({"count": revisions.len(), "revisions": revisions}),
+    ))
 }
 
 async fn rollback(ctx: &Ctx, body: &Bytes) -> Result<Response, ApiError> {
     let raw = decode(body, "invalid request body")?;
     let version = match raw.get("version") {
         Some(Value::String(v)) if !v.trim().is_empty() => v.trim().to_ascii_lowercase(),
-        None | Some(Value::String(_)) => return Err(ApiError::bad_field("version", "version is required")),
+        None | Some(Value::String(_)) => {
+            return Err(ApiError::bad_field("version", "version is required"));
+        }
         Some(_) => return Err(ApiError::bad_field("version", "must be a string")),
     };
     if version.len() < 8 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -512,7 +525,12 @@ struct ActionBody {
     params: Map<String, Value>,
 }
 
-async fn action(ctx: &Ctx, id: &str, body: &Bytes, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn action(
+    ctx: &Ctx,
+    id: &str,
+    body: &Bytes,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let raw = decode(body, "invalid action request")?;
     let req: ActionBody = serde_json::from_value(Value::Object(raw))
         .map_err(|e| ApiError::bad_request(format!("invalid action request: {e}")))?;
@@ -545,7 +563,11 @@ async fn action(ctx: &Ctx, id: &str, body: &Bytes, headers: &HeaderMap) -> Resul
                 let data = json!({"entitiesLoaded": r.entities_loaded, "entitiesRemoved": r.entities_removed, "durationMs": r.duration / 1_000_000});
                 Ok(match r.error {
                     Some(e) => outcome("error", e, Some(data)),
-                    None => outcome("completed", format!("refreshed source \"{id}\""), Some(data)),
+                    None => outcome(
+                        "completed",
+                        format!("refreshed source \"{id}\""),
+                        Some(data),
+                    ),
                 })
             }
             Err(resp) => Ok(resp),
@@ -553,11 +575,23 @@ async fn action(ctx: &Ctx, id: &str, body: &Bytes, headers: &HeaderMap) -> Resul
         verb => {
             let enable = verb == "enable";
             if req.dry_run {
-                let change = if source.is_enabled() == enable { "no change" } else { "would change" };
-                return Ok(outcome("dry-run", format!("{verb} source \"{id}\": {change}"), None));
+                let change = if source.is_enabled() == enable {
+                    "no change"
+                } else {
+                    "would change"
+                };
+                return Ok(outcome(
+                    "dry-run",
+                    format!("{verb} source \"{id}\": {change}"),
+                    None,
+                ));
             }
             set_enabled(ctx, id, enable, if_match(headers).as_deref()).await?;
-            Ok(outcome("completed", format!("source \"{id}\" {verb}d"), None))
+            Ok(outcome(
+                "completed",
+                format!("source \"{id}\" {verb}d"),
+                None,
+            ))
         }
     }
 }

@@ -195,6 +195,22 @@ pub fn inline_secrets(section: &Section) -> BTreeSet<String> {
     out
 }
 
+/// Secret values this process has seen (resolved or inline under a sensitive key).
+static KNOWN: std::sync::RwLock<BTreeSet<String>> = std::sync::RwLock::new(BTreeSet::new());
+
+/// Adds values to the process-wide set scrubbed by [`scrub_known`].
+pub fn remember_secrets(values: impl IntoIterator<Item = String>) {
+    KNOWN
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(values);
+}
+
+/// `text` with every secret value this process knows replaced (for responses and log lines).
+pub fn scrub_known(text: &str) -> String {
+    scrub(text, &KNOWN.read().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// `text` with every occurrence of a secret replaced by `***REDACTED***`.
 pub fn scrub(text: &str, secrets: &BTreeSet<String>) -> String {
     let mut out = text.to_string();

@@ -17,7 +17,9 @@ pub const DEFAULT_HISTORY: usize = 20;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigStoreError {
     /// The stored bytes changed since the caller's version (409).
-    #[error("config was modified externally, retry the operation (expected version {expected}, current {current})")]
+    #[error(
+        "config was modified externally, retry the operation (expected version {expected}, current {current})"
+    )]
     VersionConflict {
         /// First 8 hex chars of the version the caller expected.
         expected: String,
@@ -82,7 +84,8 @@ fn parse(text: &str, origin: &Path) -> Result<CatalogSources, ConfigStoreError> 
 }
 
 fn serialize(doc: &CatalogSources) -> Result<Vec<u8>, ConfigStoreError> {
-    let text = catalog_config::to_yaml(doc).map_err(|e| ConfigStoreError::Invalid(e.to_string()))?;
+    let text =
+        catalog_config::to_yaml(doc).map_err(|e| ConfigStoreError::Invalid(e.to_string()))?;
     if text.len() > catalog_config::MAX_DOCUMENT_BYTES {
         return Err(ConfigStoreError::Invalid(format!(
             "document would be {} bytes, larger than the 1 MiB limit",
@@ -188,7 +191,10 @@ impl FileStore {
             }
         }
         out.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
-        Ok(out.into_iter().map(|(_, name, path)| (name, path)).collect())
+        Ok(out
+            .into_iter()
+            .map(|(_, name, path)| (name, path))
+            .collect())
     }
 
     fn prune(&self) -> std::io::Result<()> {
@@ -443,7 +449,10 @@ mod tests {
         let v2 = s.save(&doc, &v1).unwrap();
         assert_eq!(s.load().unwrap().1, v2);
         let err = s.save(&doc, &v1).unwrap_err();
-        assert!(matches!(err, ConfigStoreError::VersionConflict { .. }), "{err}");
+        assert!(
+            matches!(err, ConfigStoreError::VersionConflict { .. }),
+            "{err}"
+        );
         let revs = s.revisions().unwrap();
         assert_eq!(revs.len(), 1);
         assert_eq!(revs[0].version, &v1[..8]);
@@ -452,7 +461,10 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let hist = dir.path().join(".history");
-            assert_eq!(std::fs::metadata(&hist).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                std::fs::metadata(&hist).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
             for e in std::fs::read_dir(hist).unwrap() {
                 let mode = e.unwrap().metadata().unwrap().permissions().mode() & 0o777;
                 assert_eq!(mode, 0o600);
@@ -492,7 +504,9 @@ mod tests {
 
     #[test]
     fn memory_store_has_the_same_contract() {
-        let doc = catalog_config::parse_str(DOC, Path::new("x")).unwrap().config;
+        let doc = catalog_config::parse_str(DOC, Path::new("x"))
+            .unwrap()
+            .config;
         let s = MemoryStore::new(doc, 20).unwrap();
         let (mut doc, v1) = s.load().unwrap();
         doc.catalogs.clear();

@@ -137,7 +137,12 @@ struct Pipeline {
 
 impl Pipeline {
     /// Records a layer; returns whether it was clean.
-    fn layer(&mut self, layer: &'static str, issues: Vec<(Option<String>, String)>, warning_only: bool) -> bool {
+    fn layer(
+        &mut self,
+        layer: &'static str,
+        issues: Vec<(Option<String>, String)>,
+        warning_only: bool,
+    ) -> bool {
         let errors: Vec<ValidationIssue> = issues
             .into_iter()
             .map(|(field, message)| ValidationIssue {
@@ -196,7 +201,10 @@ pub(crate) fn run(
         && !content.trim().is_empty()
         && let Err(e) = parse_document(content, std::path::Path::new("content"))
     {
-        yaml.push((field("properties.content"), format!("YAML parse error: {e}")));
+        yaml.push((
+            field("properties.content"),
+            format!("YAML parse error: {e}"),
+        ));
     }
     if !p.layer("yaml_parse", yaml, false) {
         return p.result;
@@ -210,7 +218,11 @@ pub(crate) fn run(
     p.layer("strict_fields", unknown, false);
 
     p.layer("semantic", semantic(input, path_id), false);
-    p.layer("security_warnings", inline_credentials(input.properties.as_ref()), true);
+    p.layer(
+        "security_warnings",
+        inline_credentials(input.properties.as_ref()),
+        true,
+    );
     p.layer("provider", provider(input, plugin, manager), false);
     p.result
 }
@@ -236,13 +248,19 @@ fn semantic(input: &SourceInput, path_id: Option<&str>) -> Vec<(Option<String>, 
     {
         out.push((
             field("id"),
-            format!("body id \"{}\" does not match the path id \"{path_id}\"", input.id),
+            format!(
+                "body id \"{}\" does not match the path id \"{path_id}\"",
+                input.id
+            ),
         ));
     }
     if input.name.trim().is_empty() {
         out.push((field("name"), "name is required".into()));
     } else if input.name.chars().count() > MAX_NAME_CHARS {
-        out.push((field("name"), format!("name is longer than {MAX_NAME_CHARS} characters")));
+        out.push((
+            field("name"),
+            format!("name is longer than {MAX_NAME_CHARS} characters"),
+        ));
     }
     if input.source_type.trim().is_empty() {
         out.push((field("type"), "type is required".into()));
@@ -250,9 +268,15 @@ fn semantic(input: &SourceInput, path_id: Option<&str>) -> Vec<(Option<String>, 
     let mut seen = HashSet::new();
     for (i, label) in input.labels.iter().flatten().enumerate() {
         if label.trim().is_empty() {
-            out.push((field(&format!("labels[{i}]")), "label must not be empty".into()));
+            out.push((
+                field(&format!("labels[{i}]")),
+                "label must not be empty".into(),
+            ));
         } else if !seen.insert(label.as_str()) {
-            out.push((field(&format!("labels[{i}]")), format!("duplicate label \"{label}\"")));
+            out.push((
+                field(&format!("labels[{i}]")),
+                format!("duplicate label \"{label}\""),
+            ));
         }
     }
     out
@@ -263,10 +287,11 @@ fn inline_credentials(props: Option<&Map<String, Value>>) -> Vec<(Option<String>
         for (k, v) in map {
             let here = format!("{path}.{k}");
             match v {
-                Value::String(s) if is_sensitive_key(k) && s != catalog_config::REDACTED => out.push((
-                    Some(here),
-                    "inline credential; use a SecretRef ({\"name\", \"key\"})".into(),
-                )),
+                Value::String(s) if is_sensitive_key(k) && s != catalog_config::REDACTED => out
+                    .push((
+                        Some(here),
+                        "inline credential; use a SecretRef ({\"name\", \"key\"})".into(),
+                    )),
                 Value::Object(inner) if secret_ref(v).is_none() => walk(inner, &here, out),
                 _ => {}
             }
@@ -299,7 +324,10 @@ fn provider(
     }
     let source = input.to_config(manager.new_source_origin());
     for problem in plugin.check_source(&source, input.content()) {
-        out.push((Some(problem.field).filter(|f| !f.is_empty()), problem.message));
+        out.push((
+            Some(problem.field).filter(|f| !f.is_empty()),
+            problem.message,
+        ));
     }
     if let Err(e) = NameFilter::new(
         input.included_items.as_deref().unwrap_or_default(),

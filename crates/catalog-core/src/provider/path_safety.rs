@@ -14,12 +14,11 @@ pub fn confine(value: &str, path: &Path, roots: &[PathBuf]) -> Result<PathBuf, S
     if roots.is_empty() {
         return Ok(path.to_path_buf());
     }
-    let real = real_path(path).map_err(|e| {
-        SourceError(format!("path \"{value}\" cannot be resolved: {e}"))
-    })?;
-    let inside = roots.iter().any(|root| {
-        std::fs::canonicalize(root).is_ok_and(|root| real.starts_with(root))
-    });
+    let real = real_path(path)
+        .map_err(|e| SourceError(format!("path \"{value}\" cannot be resolved: {e}")))?;
+    let inside = roots
+        .iter()
+        .any(|root| std::fs::canonicalize(root).is_ok_and(|root| real.starts_with(root)));
     if inside {
         Ok(real)
     } else {

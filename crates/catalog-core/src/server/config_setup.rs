@@ -26,24 +26,26 @@ pub(crate) fn build_manager(
     merged: &CatalogSources,
 ) -> Result<Manager, StartupError> {
     let fail = |e: crate::management::ConfigStoreError| StartupError::ConfigStore(e.to_string());
-    let (store, origin): (Box<dyn ConfigStore>, Option<PathBuf>) =
-        match (settings.config_store, config_paths) {
-            (ConfigStoreMode::File, [only]) => (
-                Box::new(FileStore::new(only.clone(), DEFAULT_HISTORY).map_err(fail)?),
-                Some(only.clone()),
-            ),
-            (mode, _) => {
-                if mode == ConfigStoreMode::File {
-                    tracing::warn!(
-                        "several sources files are layered: source changes made through the API are kept in memory only"
-                    );
-                }
-                (
-                    Box::new(MemoryStore::new(merged.clone(), DEFAULT_HISTORY).map_err(fail)?),
-                    None,
-                )
+    let (store, origin): (Box<dyn ConfigStore>, Option<PathBuf>) = match (
+        settings.config_store,
+        config_paths,
+    ) {
+        (ConfigStoreMode::File, [only]) => (
+            Box::new(FileStore::new(only.clone(), DEFAULT_HISTORY).map_err(fail)?),
+            Some(only.clone()),
+        ),
+        (mode, _) => {
+            if mode == ConfigStoreMode::File {
+                tracing::warn!(
+                    "several sources files are layered: source changes made through the API are kept in memory only"
+                );
             }
-        };
+            (
+                Box::new(MemoryStore::new(merged.clone(), DEFAULT_HISTORY).map_err(fail)?),
+                None,
+            )
+        }
+    };
     let fallback_dir = config_paths
         .first()
         .and_then(|p| p.parent())
@@ -51,8 +53,18 @@ pub(crate) fn build_manager(
         .unwrap_or_else(|| settings.data_dir.clone());
     let allowed_roots = if settings.allowed_roots.is_empty() {
         std::iter::once(settings.data_dir.clone())
-            .chain(config_paths.iter().filter_map(|p| p.parent().map(PathBuf::from)))
-            .map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p })
+            .chain(
+                config_paths
+                    .iter()
+                    .filter_map(|p| p.parent().map(PathBuf::from)),
+            )
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p
+                }
+            })
             .collect()
     } else {
         settings.allowed_roots.clone()

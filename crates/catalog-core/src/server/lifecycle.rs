@@ -393,8 +393,8 @@ async fn init_plugins(
             entries.push(failed(e));
             continue;
         }
-        let mounted = check_capabilities(plugin.as_ref(), &entries)
-            .and_then(|()| mount(plugin.clone(), app));
+        let mounted =
+            check_capabilities(plugin.as_ref(), &entries).and_then(|()| mount(plugin.clone(), app));
         match mounted {
             Ok(router) => {
                 tracing::info!(
