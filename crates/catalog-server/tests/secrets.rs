@@ -41,11 +41,7 @@ async fn secrets_never_appear_in_responses_logs_or_revisions() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "secrets/creds/token", TOKEN);
-    write(
-        root,
-        &format!("secrets/paths/file"),
-        &format!("{PATH_SECRET}.yaml"),
-    );
+    write(root, "secrets/paths/file", &format!("{PATH_SECRET}.yaml"));
     write(
         root,
         "conf/ok.yaml",

@@ -311,7 +311,7 @@ fn provider(
 ) -> Vec<(Option<String>, String)> {
     let mut out = Vec::new();
     let types = plugin.source_types();
-    if !input.source_type.is_empty() && !types.iter().any(|t| *t == input.source_type) {
+    if !input.source_type.is_empty() && !types.contains(&input.source_type) {
         out.push((
             field("type"),
             format!(
