@@ -21,6 +21,8 @@ on_both_backends!(
     source_actions_follow_the_check_order,
     external_edits_are_reconciled,
     rollback_restores_served_data,
+    preview_and_path_safety,
+    bundled_config_is_editable_and_survives_restart,
 );
 
 fn servers(names: &[&str]) -> String {
@@ -651,6 +653,106 @@ async fn rollback_restores_served_data(backend: Backend) {
         let r = s.post(&format!("{M}/sources/team:rollback"), &body).await;
         assert_eq!(r.status, status, "{body}: {}", r.body);
     }
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn preview_and_path_safety(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env, |_| {}).await;
+    let v = s
+        .post(
+            &format!("{M}/validate-source"),
+            &new_source("p", &["a", "b", "c"]),
+        )
+        .await;
+    assert_eq!(v.body["valid"], true, "{}", v.body);
+    assert_eq!(v.body["preview"]["entityCount"], 3, "{}", v.body);
+    assert_eq!(v.body["layerResults"][5]["layer"], "preview");
+    let mut filtered = new_source("p", &["a", "b", "c"]);
+    filtered["excludedItems"] = json!(["b"]);
+    let v = s.post(&format!("{M}/validate-source"), &filtered).await;
+    assert_eq!(v.body["preview"]["entityCount"], 2, "{}", v.body);
+
+    // An existing file that would not load is caught before it is applied.
+    env.write("conf/broken.yaml", "mcpservers:\n  - name: x\n");
+    let body = json!({"id": "broken", "name": "B", "type": "yaml", "properties": {"yamlCatalogPath": "broken.yaml"}});
+    let v = s.post(&format!("{M}/validate-source"), &body).await;
+    assert_eq!(v.body["valid"], false, "{}", v.body);
+    assert_eq!(v.body["errors"][0]["layer"], "preview");
+    assert_eq!(v.body["errors"][0]["field"], "properties.yamlCatalogPath");
+    assert_eq!(apply(&s, body).await.status, 422);
+
+    // A symlink out of the roots is rejected, for reads and for inline content writes.
+    let outside = env.write("elsewhere/secret.yaml", &servers(&["leak"]));
+    std::os::unix::fs::symlink(&outside, env.dir.path().join("conf/link.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.parent().unwrap(),
+        env.dir.path().join("conf/linkdir"),
+    )
+    .unwrap();
+    for path in ["link.yaml", "linkdir/secret.yaml", "linkdir/new.yaml"] {
+        let mut body = json!({"id": "sym", "name": "S", "type": "yaml", "properties": {"yamlCatalogPath": path}});
+        let r = apply(&s, body.clone()).await;
+        assert_eq!(r.status, 422, "{path}: {}", r.body);
+        assert!(
+            r.body["details"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the allowed roots"),
+            "{}",
+            r.body
+        );
+        body["properties"]["content"] = servers(&["x"]).into();
+        assert_eq!(apply(&s, body).await.status, 422, "{path}");
+    }
+    assert!(!outside.parent().unwrap().join("new.yaml").exists());
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        servers(&["leak"])
+    );
+    s.stop().await;
+
+    // With --allowed-roots, even the operator's own file cannot read outside them.
+    let mut settings = env.settings();
+    settings.sources = vec![config_path(&env)];
+    settings.allowed_roots = vec![env.dir.path().join("elsewhere")];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let team = s.get(&format!("{M}/sources/team")).await.body;
+    assert!(
+        team["status"]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outside the allowed roots"),
+        "{team}"
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn bundled_config_is_editable_and_survives_restart(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = env.start().await;
+    let before = s.get(&format!("{M}/sources")).await.body;
+    assert_eq!(before["count"], 1, "{before}");
+    let r = apply(
+        &s,
+        json!({"id": "mine", "name": "Mine", "type": "yaml",
+        "properties": {"yamlCatalogPath": "mcp/mine.yaml", "content": servers(&["my-server"])}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(env.data_dir().join("bundled/mcp/mine.yaml").is_file());
+    s.stop().await;
+    let s = env.start().await;
+    let after = s.get(&format!("{M}/sources")).await.body;
+    assert_eq!(
+        after["count"], 2,
+        "the generated config is not regenerated: {after}"
+    );
+    assert!(served(&s).await.contains(&"my-server".to_string()));
     s.stop().await;
     env.cleanup().await;
 }

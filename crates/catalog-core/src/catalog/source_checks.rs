@@ -6,7 +6,7 @@ use super::DeclarativePlugin;
 use super::entry::validate_entries;
 use crate::error::FieldProblem;
 use crate::plugin::SourceManager;
-use crate::provider::parse_document;
+use crate::provider::{NameFilter, parse_document, read_data_file};
 
 fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
     FieldProblem {
@@ -51,5 +51,28 @@ impl SourceManager for DeclarativePlugin {
             }
         }
         out
+    }
+
+    fn preview_source(
+        &self,
+        source: &SourceConfig,
+        content: Option<&str>,
+        path: &std::path::Path,
+    ) -> Result<usize, String> {
+        let text = match content {
+            Some(text) => text.to_string(),
+            None => read_data_file(path).map_err(|e| e.0)?,
+        };
+        let doc = parse_document(&text, path).map_err(|e| e.0)?;
+        let entries = validate_entries(self.spec(), doc).map_err(|e| e.0)?;
+        let filter = NameFilter::new(
+            source.included_items.as_deref().unwrap_or_default(),
+            source.excluded_items.as_deref().unwrap_or_default(),
+        )
+        .map_err(|e| e.0)?;
+        Ok(entries
+            .iter()
+            .filter(|(name, _)| filter.admits(name))
+            .count())
     }
 }

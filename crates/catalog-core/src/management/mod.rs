@@ -29,7 +29,7 @@ pub use store::{
     ConfigStore, ConfigStoreError, DEFAULT_HISTORY, FileStore, MemoryStore, Revision, atomic_write,
     version_of,
 };
-pub use validate::{LayerResult, ValidationIssue, ValidationResult};
+pub use validate::{LayerResult, Preview, ValidationIssue, ValidationResult};
 
 /// The document in force and the version it was loaded or saved as.
 #[derive(Debug, Clone)]

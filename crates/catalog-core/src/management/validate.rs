@@ -115,6 +115,17 @@ pub struct ValidationResult {
     pub warnings: Vec<ValidationIssue>,
     /// Per layer, in order.
     pub layer_results: Vec<LayerResult>,
+    /// What a load would yield, when every other layer passed and there is data to read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Preview>,
+}
+
+/// The `preview` layer's finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// Entities the source would serve (after include/exclude filters).
+    pub entity_count: usize,
 }
 
 impl ValidationResult {
@@ -194,6 +205,7 @@ pub(crate) fn run(
             errors: Vec::new(),
             warnings: Vec::new(),
             layer_results: Vec::new(),
+            preview: None,
         },
     };
     let mut yaml = Vec::new();
@@ -224,7 +236,46 @@ pub(crate) fn run(
         true,
     );
     p.layer("provider", provider(input, plugin, manager), false);
+    if p.result.valid {
+        preview(&mut p, input, plugin, manager);
+    }
     p.result
+}
+
+/// The `preview` layer: loads the source's data (inline content or its existing file) the way a
+/// refresh would and counts what it would serve. Runs only when every other layer passed.
+fn preview(p: &mut Pipeline, input: &SourceInput, plugin: &dyn SourceManager, manager: &Manager) {
+    let source = input.to_config(manager.new_source_origin());
+    let Some(value) = source
+        .properties
+        .as_ref()
+        .and_then(|props| props.get("yamlCatalogPath"))
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    let path = catalog_config::resolve_path(&source, value, manager.fallback_dir());
+    let Ok(path) = confine(value, &path, manager.allowed_roots()) else {
+        return;
+    };
+    let field_name = if input.content().is_some() {
+        "properties.content"
+    } else {
+        "properties.yamlCatalogPath"
+    };
+    match plugin.preview_source(&source, input.content(), &path) {
+        Ok(entity_count) => {
+            p.layer("preview", Vec::new(), false);
+            p.result.preview = Some(Preview { entity_count });
+        }
+        Err(message) => {
+            p.layer(
+                "preview",
+                vec![(field(field_name), manager.scrub(&message))],
+                false,
+            );
+        }
+    }
 }
 
 fn semantic(input: &SourceInput, path_id: Option<&str>) -> Vec<(Option<String>, String)> {

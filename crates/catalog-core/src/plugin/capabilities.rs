@@ -48,6 +48,14 @@ pub trait SourceManager: Send + Sync {
         source: &catalog_config::SourceConfig,
         content: Option<&str>,
     ) -> Vec<crate::error::FieldProblem>;
+    /// How many entities the source would serve, read from `content` when sent, else from the
+    /// data file at `path` (already confined); `Err` says why it would not load.
+    fn preview_source(
+        &self,
+        source: &catalog_config::SourceConfig,
+        content: Option<&str>,
+        path: &std::path::Path,
+    ) -> Result<usize, String>;
 }
 
 /// On-demand reload of sources.
