@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 const M: &str = "/api/mcp_catalog/v1alpha1/management";
 const LIST: &str = "/api/mcp_catalog/v1alpha1/mcpservers";
+const KNOWLEDGE: &str = "/api/knowledge_catalog/v1alpha1/knowledgesources";
 
 on_both_backends!(
     crud_round_trip,
@@ -613,11 +614,29 @@ async fn rollback_restores_served_data(backend: Backend) {
         .to_string();
     assert_eq!(apply(&s, new_source("two", &["w1"])).await.status, 200);
     assert_eq!(served(&s).await, ["o1", "t1", "t2", "t3", "w1"]);
+    // A second plugin's section changes in the same document.
+    let knowledge = |s: &TestServer| {
+        let url = format!("{}{KNOWLEDGE}", s.base);
+        let client = s.client.clone();
+        async move {
+            let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            common::names(&body)
+        }
+    };
+    let r = s
+        .post(
+            "/api/knowledge_catalog/v1alpha1/management/apply-source",
+            &json!({"id": "kb", "name": "KB", "type": "yaml",
+                    "properties": {"yamlCatalogPath": "kb.yaml", "content": "knowledgesources:\n  - name: k1\n"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(knowledge(&s).await, ["k1"]);
 
     let revs = s.get(&format!("{M}/sources/team/revisions")).await.body;
-    assert_eq!(revs["count"], 2, "{revs}");
-    assert_eq!(revs["revisions"][0]["version"], &v1[..8], "newest first");
-    assert_eq!(revs["revisions"][1]["version"], &v0[..8]);
+    assert_eq!(revs["count"], 3, "{revs}");
+    assert_eq!(revs["revisions"][1]["version"], &v1[..8], "newest first");
+    assert_eq!(revs["revisions"][2]["version"], &v0[..8]);
 
     let r = s
         .post(
@@ -629,6 +648,10 @@ async fn rollback_restores_served_data(backend: Backend) {
     assert_eq!(r.body["status"], "rolled_back");
     assert_eq!(served(&s).await, ["o1", "t1", "t2", "t3"]);
     assert_eq!(s.get(&format!("{M}/sources/two")).await.status, 404);
+    assert!(
+        knowledge(&s).await.is_empty(),
+        "rolling back through the mcp URL also restores the knowledge plugin"
+    );
 
     let r = s
         .post(

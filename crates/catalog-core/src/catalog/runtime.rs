@@ -36,6 +36,9 @@ impl Runtime {
     /// then syncs every enabled source (failures are recorded per source, FW-4).
     pub(crate) async fn load(shared: &Shared, config: InitConfig) -> Result<Self, PluginError> {
         let spec = shared.spec;
+        // Held for the whole load, so a refresh on the previous generation never interleaves
+        // with this one's deletes and sync (re-init at runtime, FW-5).
+        let _guard = shared.ingest.lock().await;
         let db = &config.database;
         let ns = config.namespace.clone();
         let fail = |what: &str, e: store::StoreError| {
@@ -119,7 +122,6 @@ impl Runtime {
             sources: RwLock::new(sources),
             errors: Mutex::new(VecDeque::new()),
         };
-        let _guard = shared.ingest.lock().await;
         let enabled: Vec<SourceConfig> = runtime
             .source_configs()
             .into_iter()

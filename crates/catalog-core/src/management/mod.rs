@@ -66,6 +66,8 @@ pub struct Manager {
     lock: tokio::sync::Mutex<()>,
     options: ManagerOptions,
     reconcile_error: RwLock<Option<String>>,
+    /// A stored version a plugin rejected at reconcile (not retried until the store changes).
+    rejected: RwLock<Option<String>>,
     /// Refresh rate limits (SM §7.2).
     pub limiter: RateLimiter,
 }
@@ -84,6 +86,7 @@ impl Manager {
             lock: tokio::sync::Mutex::new(()),
             options,
             reconcile_error: RwLock::new(None),
+            rejected: RwLock::new(None),
             limiter,
         };
         let doc = manager.current().doc;

@@ -13,41 +13,58 @@ use super::{Current, Manager};
 use crate::server::AppState;
 
 impl Manager {
-    /// One reconcile pass.
+    /// One reconcile pass. A stored document that does not parse, or that a plugin rejects, is
+    /// not applied: the document in force and the served data stay, the error is reported until
+    /// the stored document changes again, and a rejected version is not retried.
     pub async fn reconcile(&self, app: &AppState) {
         let _guard = self.lock.lock().await;
         let before = self.current();
-        match self.store.load() {
-            Ok((doc, version)) => {
-                *self
-                    .reconcile_error
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner()) = None;
-                if version == before.version {
-                    return;
-                }
-                let keys = changed_keys(&before.doc, &doc);
-                tracing::info!(version = &version[..8], sections = ?keys, "config changed in the store; reconfiguring");
-                let after = Current { doc, version };
-                self.set_current(after.clone());
-                let errors = self.reconfigure(app, &after.doc, &keys).await;
-                if !errors.is_empty() {
-                    let message = errors.join("; ");
-                    *self
-                        .reconcile_error
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner()) = Some(message);
-                }
-            }
+        let (doc, version) = match self.store.load() {
+            Ok(loaded) => loaded,
             Err(e) => {
                 let message = self.scrub(&format!("stored config not applied: {e}"));
                 tracing::warn!(error = message, "reconcile kept the current config");
-                *self
-                    .reconcile_error
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(message);
+                self.set_reconcile_error(Some(message));
+                return;
             }
+        };
+        if version == before.version {
+            self.set_reconcile_error(None);
+            return;
         }
+        if self.rejected_version().as_deref() == Some(version.as_str()) {
+            return;
+        }
+        let keys = changed_keys(&before.doc, &doc);
+        tracing::info!(version = &version[..8], sections = ?keys, "config changed in the store; reconfiguring");
+        let after = Current { doc, version };
+        self.set_current(after.clone());
+        let errors = self.reconfigure(app, &after.doc, &keys).await;
+        if errors.is_empty() {
+            *self.rejected.write().unwrap_or_else(|e| e.into_inner()) = None;
+            self.set_reconcile_error(None);
+            return;
+        }
+        let message = format!("stored config not applied: {}", errors.join("; "));
+        tracing::warn!(error = message, "reconcile kept the current config");
+        self.set_current(before.clone());
+        self.reconfigure(app, &before.doc, &keys).await;
+        *self.rejected.write().unwrap_or_else(|e| e.into_inner()) = Some(after.version);
+        self.set_reconcile_error(Some(message));
+    }
+
+    fn rejected_version(&self) -> Option<String> {
+        self.rejected
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_reconcile_error(&self, error: Option<String>) {
+        *self
+            .reconcile_error
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = error;
     }
 }
 
