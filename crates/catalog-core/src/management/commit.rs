@@ -61,8 +61,17 @@ impl Manager {
         section: Section,
     ) -> InitConfig {
         let name = entry.plugin.name().to_string();
+        let has_section = self
+            .current()
+            .doc
+            .catalogs
+            .contains_key(&config_key(entry.plugin.as_ref()));
         InitConfig {
-            config_paths: self.options.origin.iter().cloned().collect(),
+            config_paths: if has_section {
+                self.options.config_paths.clone()
+            } else {
+                Vec::new()
+            },
             section,
             database: app.db.clone(),
             span: tracing::info_span!("plugin", plugin = %name),

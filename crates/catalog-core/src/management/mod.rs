@@ -42,6 +42,8 @@ pub struct Current {
 
 /// Management settings the server derives from its flags.
 pub struct ManagerOptions {
+    /// The config files in effect, in precedence order.
+    pub config_paths: Vec<PathBuf>,
     /// Directory relative paths of sources without a file origin resolve against.
     pub fallback_dir: PathBuf,
     /// Where new sources' relative paths resolve from (the store file), if file-backed.

@@ -513,6 +513,7 @@ async fn source_actions() -> Json<Value> {
     Json(json!({"actions": actions, "count": count}))
 }
 
+/// `{action, dryRun?, params?}`; the builtin actions take no `params`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ActionBody {
@@ -520,9 +521,6 @@ struct ActionBody {
     action: String,
     #[serde(default)]
     dry_run: bool,
-    #[serde(default)]
-    #[allow(dead_code)]
-    params: Map<String, Value>,
 }
 
 async fn action(

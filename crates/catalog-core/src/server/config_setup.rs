@@ -79,6 +79,7 @@ pub(crate) fn build_manager(
     Manager::new(
         store,
         ManagerOptions {
+            config_paths: config_paths.to_vec(),
             fallback_dir,
             origin,
             allowed_roots,
