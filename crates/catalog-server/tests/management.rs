@@ -24,6 +24,7 @@ on_both_backends!(
     rollback_restores_served_data,
     preview_and_path_safety,
     bundled_config_is_editable_and_survives_restart,
+    memory_store_modes_never_write_files,
 );
 
 fn servers(names: &[&str]) -> String {
@@ -776,6 +777,53 @@ async fn bundled_config_is_editable_and_survives_restart(backend: Backend) {
         "the generated config is not regenerated: {after}"
     );
     assert!(served(&s).await.contains(&"my-server".to_string()));
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn memory_store_modes_never_write_files(backend: Backend) {
+    let env = Env::new(&backend).await;
+    // `none` mode: changes are live but the file is untouched.
+    let s = start(&env, |st| {
+        st.config_store = catalog_core::server::ConfigStoreMode::None;
+    })
+    .await;
+    let before = config_bytes(&env);
+    let r = apply(&s, json!({"id": "mem", "name": "Mem", "type": "yaml", "properties": {"yamlCatalogPath": "team.yaml"}})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.get(&format!("{M}/sources")).await.body["count"], 2);
+    assert_eq!(
+        s.get(&format!("{M}/sources/team/revisions")).await.body["count"],
+        1
+    );
+    assert_eq!(config_bytes(&env), before);
+    s.stop().await;
+
+    // Layered files: the merged document is kept in memory; neither file is rewritten.
+    let overlay = env.write(
+        "conf/overlay.yaml",
+        "catalogs:\n  mcp:\n    sources:\n      - id: team\n        name: Overlaid\n",
+    );
+    let overlay_before = std::fs::read(&overlay).unwrap();
+    let mut settings = env.settings();
+    settings.sources = vec![config_path(&env), overlay.clone()];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    assert_eq!(
+        s.get(&format!("{M}/sources/team")).await.body["name"],
+        "Overlaid"
+    );
+    let r = s
+        .post(
+            &format!("{M}/sources/team/enable"),
+            &json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(served(&s).await.is_empty());
+    assert_eq!(config_bytes(&env), before);
+    assert_eq!(std::fs::read(&overlay).unwrap(), overlay_before);
     s.stop().await;
     env.cleanup().await;
 }
