@@ -25,6 +25,7 @@ on_both_backends!(
     preview_and_path_safety,
     bundled_config_is_editable_and_survives_restart,
     memory_store_modes_never_write_files,
+    refresh_outcomes_are_persisted,
 );
 
 fn servers(names: &[&str]) -> String {
@@ -824,6 +825,89 @@ async fn memory_store_modes_never_write_files(backend: Backend) {
     assert!(served(&s).await.is_empty());
     assert_eq!(config_bytes(&env), before);
     assert_eq!(std::fs::read(&overlay).unwrap(), overlay_before);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// `(source_id, last_refresh_status, last_refresh_summary)` rows of `catalog_refresh_status`.
+async fn refresh_rows(env: &Env) -> Vec<(String, String, String)> {
+    let sql =
+        "SELECT source_id, last_refresh_status, last_refresh_summary FROM catalog_refresh_status
+               WHERE namespace = 'default' AND plugin_name = 'mcp' ORDER BY source_id";
+    match &env.database_url {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+        None => {
+            let url = format!("sqlite://{}", env.data_dir().join("catalog.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+    }
+}
+
+async fn refresh_outcomes_are_persisted(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env, |_| {}).await;
+    env.write("conf/team.yaml", &servers(&["t1", "t2"]));
+    let r = s.post(&format!("{M}/refresh/team"), &json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["entitiesRemoved"], 1);
+    let r = s.post(&format!("{M}/refresh"), &json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let row = |id: &str, status: &str, summary: &str| {
+        (id.to_string(), status.to_string(), summary.to_string())
+    };
+    assert_eq!(
+        refresh_rows(&env).await,
+        [
+            row("_all", "success", "Loaded 2 entities"),
+            row("team", "success", "Loaded 2 entities, removed 1"),
+        ]
+    );
+    env.write("conf/team.yaml", "mcpservers: [broken\n");
+    s.post(
+        &format!("{M}/sources/team:action"),
+        &json!({"action": "refresh"}),
+    )
+    .await;
+    assert_eq!(
+        refresh_rows(&env).await[1],
+        row("team", "error", "Refresh failed")
+    );
+    env.write("conf/team.yaml", &servers(&["t1", "t2"]));
+    s.post(&format!("{M}/refresh/team"), &json!({})).await;
+    s.stop().await;
+
+    // After a restart, a source with no live refresh (disabled) shows its persisted outcome.
+    let mut settings = env.settings();
+    settings.sources = vec![config_path(&env)];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let r = s
+        .post(
+            &format!("{M}/sources/team/enable"),
+            &json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(r.body["status"]["state"], "disabled", "{}", r.body);
+    assert_eq!(r.body["status"]["entityCount"], 0);
+    assert_eq!(
+        r.body["status"]["lastRefreshSummary"], "Loaded 2 entities",
+        "the last explicit refresh, from the database: {}",
+        r.body
+    );
+    assert_eq!(delete(&s, &format!("{M}/sources/team")).await.status, 200);
+    assert_eq!(
+        refresh_rows(&env).await,
+        [row("_all", "success", "Loaded 2 entities")]
+    );
     s.stop().await;
     env.cleanup().await;
 }

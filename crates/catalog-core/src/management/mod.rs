@@ -5,6 +5,7 @@
 mod commit;
 mod rate_limit;
 mod reconcile;
+mod refresh_record;
 mod response;
 mod routes;
 mod secrets;

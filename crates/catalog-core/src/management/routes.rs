@@ -17,8 +17,9 @@ use serde_json::{Map, Value, json};
 
 use super::commit::FileUndo;
 use super::rate_limit::RetryAfter;
+use super::refresh_record::record;
 use super::response::{unprocessable, with_extra};
-use super::source_info::{diagnostics as plugin_diagnostics, list, source_info};
+use super::source_info::{diagnostics as plugin_diagnostics, list};
 use super::validate::{SourceInput, run as validate};
 use crate::error::{ApiError, ErrorCode, FieldProblem};
 use crate::plugin::{CatalogPlugin, RefreshResult, SourceManager, config_key};
@@ -126,9 +127,15 @@ fn too_many(RetryAfter(secs): RetryAfter) -> Response {
 }
 
 async fn list_sources(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
-    let sources = list(ctx.manager(), ctx.plugin.as_ref(), &ctx.key)
-        .await
-        .map_err(|e| ApiError::new(e.code, format!("failed to list sources: {}", e.message)))?;
+    let sources = list(
+        ctx.manager(),
+        &ctx.app.db,
+        ctx.plugin.as_ref(),
+        &ctx.key,
+        None,
+    )
+    .await
+    .map_err(|e| ApiError::new(e.code, format!("failed to list sources: {}", e.message)))?;
     let version = ctx.manager().current().version;
     let mut resp = Json(json!({"sources": sources, "count": sources.len(), "version": version}))
         .into_response();
@@ -139,12 +146,17 @@ async fn list_sources(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
 }
 
 async fn info_of(ctx: &Ctx, id: &str) -> Result<Value, ApiError> {
-    let source = ctx.source(id)?;
-    let diag = plugin_diagnostics(ctx.manager(), ctx.plugin.as_ref()).await?;
-    let d = diag
-        .as_ref()
-        .and_then(|d| d.sources.iter().find(|s| s.id == id));
-    Ok(source_info(&source, d))
+    ctx.source(id)?;
+    list(
+        ctx.manager(),
+        &ctx.app.db,
+        ctx.plugin.as_ref(),
+        &ctx.key,
+        Some(id),
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| ApiError::not_found(format!("source \"{id}\" not found")))
 }
 
 async fn get_source(
@@ -280,6 +292,14 @@ async fn apply_source(
         && ctx.source(&input.id)?.is_enabled()
     {
         let result = refresh.refresh(&input.id).await.map(|r| scrubbed(&ctx, r));
+        let outcome = result.as_ref().map_err(|e| ctx.manager().scrub(&e.message));
+        record(
+            &ctx.app.db,
+            ctx.plugin.name(),
+            Some(&input.id),
+            outcome.as_ref().copied().map_err(String::as_str),
+        )
+        .await;
         if input.refresh_after_apply {
             info["refreshResult"] = serde_json::to_value(result?).unwrap_or_default();
         }
@@ -367,6 +387,11 @@ async fn delete_source(
             Ok(Vec::new())
         })
         .await?;
+    if let Err(e) =
+        crate::store::delete_refresh_status(&ctx.app.db, "default", ctx.plugin.name(), &id).await
+    {
+        tracing::error!(source = id, error = %e, "could not delete refresh status");
+    }
     Ok(Json(json!({"status": "deleted"})).into_response())
 }
 
@@ -394,7 +419,16 @@ async fn limited_refresh(ctx: &Ctx, source: Option<&str>) -> Result<RefreshResul
         None => provider.refresh_all().await,
     };
     ctx.app.discovery_generation.fetch_add(1, Ordering::SeqCst);
-    result.map(|r| scrubbed(ctx, r)).map_err(|e| {
+    let result = result.map(|r| scrubbed(ctx, r));
+    let outcome = result.as_ref().map_err(|e| ctx.manager().scrub(&e.message));
+    record(
+        &ctx.app.db,
+        ctx.plugin.name(),
+        source,
+        outcome.as_ref().copied().map_err(String::as_str),
+    )
+    .await;
+    result.map_err(|e| {
         let message = ctx.manager().scrub(&e.message);
         match e.code {
             ErrorCode::NotFound | ErrorCode::Conflict | ErrorCode::ServiceUnavailable => {

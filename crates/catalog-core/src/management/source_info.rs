@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::Manager;
 use crate::error::ApiError;
 use crate::plugin::{CatalogPlugin, Diagnostics, SourceDiagnostics};
+use crate::store::{Database, RefreshStatusRow};
 
 /// The plugin's diagnostics with every string scrubbed, or `None` when it offers none.
 pub(crate) async fn diagnostics(
@@ -26,8 +27,13 @@ pub(crate) async fn diagnostics(
     Ok(Some(d))
 }
 
-/// One SourceInfo: configuration (redacted) plus status.
-pub(crate) fn source_info(source: &SourceConfig, diag: Option<&SourceDiagnostics>) -> Value {
+/// One SourceInfo: configuration (redacted) plus status, enriched from the persisted outcome of
+/// its last refresh (SM-9).
+pub(crate) fn source_info(
+    source: &SourceConfig,
+    diag: Option<&SourceDiagnostics>,
+    persisted: Option<&RefreshStatusRow>,
+) -> Value {
     let mut info = Map::new();
     info.insert("id".into(), source.id.clone().into());
     info.insert("name".into(), source.name.clone().into());
@@ -45,11 +51,15 @@ pub(crate) fn source_info(source: &SourceConfig, diag: Option<&SourceDiagnostics
     if let Some(items) = &source.excluded_items {
         info.insert("excludedItems".into(), json!(items));
     }
-    info.insert("status".into(), status(source, diag));
+    info.insert("status".into(), status(source, diag, persisted));
     Value::Object(info)
 }
 
-fn status(source: &SourceConfig, diag: Option<&SourceDiagnostics>) -> Value {
+fn status(
+    source: &SourceConfig,
+    diag: Option<&SourceDiagnostics>,
+    persisted: Option<&RefreshStatusRow>,
+) -> Value {
     let mut status = Map::new();
     let state = match diag {
         _ if !source.is_enabled() => "disabled",
@@ -84,25 +94,47 @@ fn status(source: &SourceConfig, diag: Option<&SourceDiagnostics>) -> Value {
             status.insert("error".into(), e.clone().into());
         }
     }
+    // Live values win; the persisted outcome fills what is missing (SM-9).
+    if let Some(p) = persisted {
+        let fill = [
+            (
+                "lastRefreshTime",
+                Value::from(crate::time::rfc3339_ms(p.last_refresh_time)),
+            ),
+            ("lastRefreshStatus", p.last_refresh_status.clone().into()),
+            ("lastRefreshSummary", p.last_refresh_summary.clone().into()),
+        ];
+        for (key, value) in fill {
+            status.entry(key).or_insert(value);
+        }
+        if let Some(e) = &p.last_error {
+            status.entry("error").or_insert(e.clone().into());
+        }
+    }
     Value::Object(status)
 }
 
-/// Every source of the plugin's section, in document order.
+/// Every source of the plugin's section in document order, or only `only`.
 pub(crate) async fn list(
     manager: &Manager,
+    db: &Database,
     plugin: &dyn CatalogPlugin,
     key: &str,
+    only: Option<&str>,
 ) -> Result<Vec<Value>, ApiError> {
     let section = manager.section(key);
     let diag = diagnostics(manager, plugin).await?;
+    let persisted = super::refresh_record::recorded(db, plugin.name()).await;
     Ok(section
         .sources
         .iter()
+        .filter(|s| only.is_none_or(|id| s.id == id))
         .map(|s| {
             let d = diag
                 .as_ref()
                 .and_then(|d| d.sources.iter().find(|x| x.id == s.id));
-            source_info(s, d)
+            let p = persisted.iter().find(|p| p.source_id == s.id);
+            source_info(s, d, p)
         })
         .collect())
 }

@@ -72,6 +72,25 @@ pub fn framework_migrations() -> Vec<Migration> {
         up: "ALTER TABLE catalog_source_status ADD COLUMN fingerprint TEXT",
         up_postgres: None,
         down: "ALTER TABLE catalog_source_status DROP COLUMN fingerprint",
+    },
+    Migration {
+        version: "020-refresh-status",
+        description: "refresh outcomes per namespace, plugin and source (SM-35)",
+        up: "CREATE TABLE catalog_refresh_status (
+                namespace TEXT NOT NULL,
+                plugin_name TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                last_refresh_time BIGINT NOT NULL,
+                last_refresh_status TEXT NOT NULL,
+                last_refresh_summary TEXT NOT NULL,
+                last_error TEXT,
+                entities_loaded BIGINT NOT NULL,
+                entities_removed BIGINT NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (namespace, plugin_name, source_id))",
+        up_postgres: None,
+        down: "DROP TABLE catalog_refresh_status",
     }]
 }
 

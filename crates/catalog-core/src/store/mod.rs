@@ -5,10 +5,12 @@
 
 mod entities;
 mod migrate;
+mod refresh_status;
 mod source_status;
 
 pub use entities::*;
 pub use migrate::*;
+pub use refresh_status::*;
 pub use source_status::*;
 
 use std::str::FromStr;
