@@ -123,6 +123,8 @@ async fn crud_round_trip(backend: Backend) {
         .find(|p| p["name"] == "mcp")
         .unwrap();
     assert_eq!(mcp["management"]["sourceManager"], true, "{mcp}");
+    let caps = s.get("/api/plugins/mcp/capabilities").await.body;
+    assert_eq!(caps["sources"]["manageable"], true, "{caps}");
 
     let list = s.get(&format!("{M}/sources")).await;
     assert_eq!(list.status, 200, "{}", list.body);

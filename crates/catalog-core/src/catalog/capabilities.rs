@@ -38,7 +38,13 @@ impl CapabilitiesProvider for DeclarativePlugin {
 
 impl CapabilitiesV2Provider for DeclarativePlugin {
     fn capabilities_v2(&self) -> CapabilitiesV2 {
-        self.spec().capabilities_v2(&self.base_path(), true)
+        let mut doc = self.spec().capabilities_v2(&self.base_path(), true);
+        if let Some(sources) = doc.sources.as_mut() {
+            // Derived from what is mounted: the framework serves `/management/sources*`
+            // exactly when the plugin has a source manager.
+            sources.manageable = CatalogPlugin::source_manager(self).is_some();
+        }
+        doc
     }
 }
 
