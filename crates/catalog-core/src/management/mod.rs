@@ -2,11 +2,15 @@
 //! and revisions, validation, commits that are either persisted-and-live or nothing, refresh
 //! with rate limits, diagnostics, secrets and reconciliation of external edits.
 
+mod actions;
+mod apply;
 mod commit;
 mod rate_limit;
 mod reconcile;
+mod refresh;
 mod refresh_record;
 mod response;
+mod revisions;
 mod routes;
 mod secrets;
 mod source_info;

@@ -1,10 +1,13 @@
 //! SourceInfo and diagnostics views (SM §3, SM-9, SM-11): the framework's document joined with the
 //! plugin's load status, redacted and scrubbed of secret values.
 
+use axum::Json;
+use axum::extract::{Path, State};
 use catalog_config::{SourceConfig, redact_properties};
 use serde_json::{Map, Value, json};
 
 use super::Manager;
+use super::routes::Ctx;
 use crate::error::ApiError;
 use crate::plugin::{CatalogPlugin, Diagnostics, SourceDiagnostics};
 use crate::store::{Database, RefreshStatusRow};
@@ -137,4 +140,45 @@ pub(crate) async fn list(
             source_info(s, d, p)
         })
         .collect())
+}
+
+/// `GET /diagnostics`: the plugin's diagnostics plus the reconcile error, scrubbed.
+pub(super) async fn diagnostics_handler(State(ctx): State<Ctx>) -> Result<Json<Value>, ApiError> {
+    let mut d = diagnostics(ctx.manager(), ctx.plugin.as_ref())
+        .await
+        .map_err(|e| ApiError::new(e.code, format!("failed to get diagnostics: {}", e.message)))?
+        .ok_or_else(|| ApiError::not_found("no route matches this path"))?;
+    if let Some(error) = ctx.manager().reconcile_error() {
+        d.errors.push(crate::plugin::DiagnosticError {
+            source: None,
+            message: error,
+            time: crate::time::rfc3339_ms(crate::store::now_ms()),
+        });
+    }
+    Ok(Json(serde_json::to_value(d).unwrap_or_default()))
+}
+
+/// `GET /sources/{id}/diagnostics`: one source and its errors, or 404.
+pub(super) async fn source_diagnostics(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let source = ctx.source(&id)?;
+    let d = diagnostics(ctx.manager(), ctx.plugin.as_ref()).await?;
+    let mut out = match d
+        .as_ref()
+        .and_then(|d| d.sources.iter().find(|s| s.id == id))
+    {
+        Some(s) => serde_json::to_value(s).unwrap_or_default(),
+        None => {
+            json!({"id": source.id, "name": source.name, "state": if source.is_enabled() { "loading" } else { "disabled" }, "entityCount": 0})
+        }
+    };
+    let errors: Vec<_> = d
+        .iter()
+        .flat_map(|d| d.errors.iter())
+        .filter(|e| e.source.as_deref() == Some(id.as_str()))
+        .collect();
+    out["errors"] = serde_json::to_value(errors).unwrap_or_default();
+    Ok(Json(out))
 }

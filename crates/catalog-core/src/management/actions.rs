@@ -1,0 +1,111 @@
+//! Source actions (SM-65, SM-66): `GET /actions/source` and `POST /sources/{id}:action` with the
+//! builtin `refresh`, `enable` and `disable`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::refresh::limited_refresh;
+use super::routes::{Ctx, decode, if_match, set_enabled};
+use crate::error::ApiError;
+
+/// The builtin source actions (SM-65, SM-66).
+fn builtin_actions() -> Value {
+    json!([
+        {"id": "refresh", "displayName": "Refresh", "description": "Reload the source now", "scope": "source", "supportsDryRun": false, "idempotent": true},
+        {"id": "enable", "displayName": "Enable", "description": "Serve the source's entities", "scope": "source", "supportsDryRun": true, "idempotent": true},
+        {"id": "disable", "displayName": "Disable", "description": "Stop serving the source's entities", "scope": "source", "supportsDryRun": true, "idempotent": true, "destructive": true},
+    ])
+}
+
+/// `GET /actions/source`.
+pub(super) async fn source_actions() -> Json<Value> {
+    let actions = builtin_actions();
+    let count = actions.as_array().map_or(0, Vec::len);
+    Json(json!({"actions": actions, "count": count}))
+}
+
+/// `{action, dryRun?, params?}`; the builtin actions take no `params`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionBody {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /sources/{id}:action`, checked in the order of SM-65.
+pub(super) async fn action(
+    ctx: &Ctx,
+    id: &str,
+    body: &Bytes,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let raw = decode(body, "invalid action request")?;
+    let req: ActionBody = serde_json::from_value(Value::Object(raw))
+        .map_err(|e| ApiError::bad_request(format!("invalid action request: {e}")))?;
+    if req.action.is_empty() {
+        return Err(ApiError::bad_field("action", "action field is required"));
+    }
+    if !matches!(req.action.as_str(), "refresh" | "enable" | "disable") {
+        return Err(ApiError::bad_field(
+            "action",
+            format!("unknown action \"{}\" for scope \"source\"", req.action),
+        ));
+    }
+    if req.dry_run && req.action == "refresh" {
+        return Err(ApiError::bad_field(
+            "dryRun",
+            format!("action \"{}\" does not support dry-run", req.action),
+        ));
+    }
+    let source = ctx.source(id)?;
+    let outcome = |status: &str, message: String, data: Option<Value>| {
+        let mut v = json!({"action": req.action, "status": status, "message": message});
+        if let Some(data) = data {
+            v["data"] = data;
+        }
+        Json(v).into_response()
+    };
+    match req.action.as_str() {
+        "refresh" => match limited_refresh(ctx, Some(id)).await {
+            Ok(r) => {
+                let data = json!({"entitiesLoaded": r.entities_loaded, "entitiesRemoved": r.entities_removed, "durationMs": r.duration / 1_000_000});
+                Ok(match r.error {
+                    Some(e) => outcome("error", e, Some(data)),
+                    None => outcome(
+                        "completed",
+                        format!("refreshed source \"{id}\""),
+                        Some(data),
+                    ),
+                })
+            }
+            Err(resp) => Ok(resp),
+        },
+        verb => {
+            let enable = verb == "enable";
+            if req.dry_run {
+                let change = if source.is_enabled() == enable {
+                    "no change"
+                } else {
+                    "would change"
+                };
+                return Ok(outcome(
+                    "dry-run",
+                    format!("{verb} source \"{id}\": {change}"),
+                    None,
+                ));
+            }
+            set_enabled(ctx, id, enable, if_match(headers).as_deref()).await?;
+            Ok(outcome(
+                "completed",
+                format!("source \"{id}\" {verb}d"),
+                None,
+            ))
+        }
+    }
+}
