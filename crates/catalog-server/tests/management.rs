@@ -489,8 +489,9 @@ async fn source_actions_follow_the_check_order(backend: Backend) {
     let r = act(json!({})).await;
     assert_eq!(
         (r.status, r.body["message"].clone()),
-        (400, json!("action: action field is required"))
+        (400, json!("action field is required"))
     );
+    assert_eq!(r.body["details"][0]["field"], "action");
     let r = act(json!({"action": "explode"})).await;
     assert_eq!(r.status, 400);
     assert!(

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::refresh::limited_refresh;
+use super::response::bad_request_at;
 use super::routes::{Ctx, decode, if_match, set_enabled};
 use crate::error::ApiError;
 
@@ -49,16 +50,16 @@ pub(super) async fn action(
     let req: ActionBody = serde_json::from_value(Value::Object(raw))
         .map_err(|e| ApiError::bad_request(format!("invalid action request: {e}")))?;
     if req.action.is_empty() {
-        return Err(ApiError::bad_field("action", "action field is required"));
+        return Err(bad_request_at("action", "action field is required"));
     }
     if !matches!(req.action.as_str(), "refresh" | "enable" | "disable") {
-        return Err(ApiError::bad_field(
+        return Err(bad_request_at(
             "action",
             format!("unknown action \"{}\" for scope \"source\"", req.action),
         ));
     }
     if req.dry_run && req.action == "refresh" {
-        return Err(ApiError::bad_field(
+        return Err(bad_request_at(
             "dryRun",
             format!("action \"{}\" does not support dry-run", req.action),
         ));

@@ -6,6 +6,20 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode, FieldProblem};
 
+/// 400 whose message is exactly `message` (spec wording), with the field in `details`.
+pub(crate) fn bad_request_at(field: &str, message: impl Into<String>) -> ApiError {
+    let message = message.into();
+    ApiError {
+        code: ErrorCode::BadRequest,
+        message: message.clone(),
+        details: vec![FieldProblem {
+            field: field.into(),
+            message,
+            layer: None,
+        }],
+    }
+}
+
 /// 422 with field problems.
 pub(crate) fn unprocessable(message: &str, details: Vec<FieldProblem>) -> ApiError {
     ApiError {

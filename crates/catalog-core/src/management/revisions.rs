@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::response::bad_request_at;
 use super::routes::{Ctx, decode};
 use crate::error::{ApiError, ErrorCode};
 
@@ -26,12 +27,12 @@ pub(super) async fn rollback(ctx: &Ctx, body: &Bytes) -> Result<Response, ApiErr
     let version = match raw.get("version") {
         Some(Value::String(v)) if !v.trim().is_empty() => v.trim().to_ascii_lowercase(),
         None | Some(Value::String(_)) => {
-            return Err(ApiError::bad_field("version", "version is required"));
+            return Err(bad_request_at("version", "version is required"));
         }
-        Some(_) => return Err(ApiError::bad_field("version", "must be a string")),
+        Some(_) => return Err(bad_request_at("version", "version must be a string")),
     };
     if version.len() < 8 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ApiError::bad_field(
+        return Err(bad_request_at(
             "version",
             "must be at least 8 hex characters",
         ));
