@@ -34,7 +34,7 @@ pub(super) async fn rollback(ctx: &Ctx, body: &Bytes) -> Result<Response, ApiErr
     if version.len() < 8 || !version.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(bad_request_at(
             "version",
-            "must be at least 8 hex characters",
+            "version must be at least 8 hex characters",
         ));
     }
     let (new_version, errors) = ctx.manager().rollback(&ctx.app, &version).await?;
