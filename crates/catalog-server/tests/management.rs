@@ -26,6 +26,7 @@ on_both_backends!(
     bundled_config_is_editable_and_survives_restart,
     memory_store_modes_never_write_files,
     refresh_outcomes_are_persisted,
+    a_sources_path_with_dotdot_is_the_store,
 );
 
 fn servers(names: &[&str]) -> String {
@@ -911,6 +912,22 @@ async fn refresh_outcomes_are_persisted(backend: Backend) {
         refresh_rows(&env).await,
         [row("_all", "success", "Loaded 2 entities")]
     );
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn a_sources_path_with_dotdot_is_the_store(backend: Backend) {
+    let env = Env::new(&backend).await;
+    setup(&env);
+    std::fs::create_dir_all(env.dir.path().join("other")).unwrap();
+    let mut settings = env.settings();
+    settings.sources = vec![env.dir.path().join("other/../conf/sources.yaml")];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    assert_eq!(apply(&s, new_source("dd", &["d1"])).await.status, 200);
+    let stored = String::from_utf8(config_bytes(&env)).unwrap();
+    assert!(stored.contains("id: dd"), "{stored}");
     s.stop().await;
     env.cleanup().await;
 }

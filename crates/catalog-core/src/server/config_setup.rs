@@ -30,10 +30,15 @@ pub(crate) fn build_manager(
         settings.config_store,
         config_paths,
     ) {
-        (ConfigStoreMode::File, [only]) => (
-            Box::new(FileStore::new(only.clone(), DEFAULT_HISTORY).map_err(fail)?),
-            Some(only.clone()),
-        ),
+        (ConfigStoreMode::File, [only]) => {
+            // The operator's `../conf/sources.yaml` names a real file; the store itself refuses
+            // `..` components, so it gets the resolved path.
+            let path = std::fs::canonicalize(only).unwrap_or_else(|_| only.clone());
+            (
+                Box::new(FileStore::new(path.clone(), DEFAULT_HISTORY).map_err(fail)?),
+                Some(path),
+            )
+        }
         (mode, _) => {
             if mode == ConfigStoreMode::File {
                 tracing::warn!(
