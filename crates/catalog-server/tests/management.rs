@@ -27,6 +27,7 @@ on_both_backends!(
     memory_store_modes_never_write_files,
     refresh_outcomes_are_persisted,
     a_sources_path_with_dotdot_is_the_store,
+    an_unresolvable_secret_fails_only_its_source,
 );
 
 fn servers(names: &[&str]) -> String {
@@ -928,6 +929,56 @@ async fn a_sources_path_with_dotdot_is_the_store(backend: Backend) {
     assert_eq!(apply(&s, new_source("dd", &["d1"])).await.status, 200);
     let stored = String::from_utf8(config_bytes(&env)).unwrap();
     assert!(stored.contains("id: dd"), "{stored}");
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn an_unresolvable_secret_fails_only_its_source(backend: Backend) {
+    let env = Env::new(&backend).await;
+    setup(&env);
+    env.write("conf/locked.yaml", &servers(&["l1"]));
+    let mut text = String::from_utf8(config_bytes(&env)).unwrap();
+    text.push_str("      - id: locked\n        name: Locked\n        type: yaml\n        properties:\n          yamlCatalogPath: {name: paths, key: locked}\n");
+    std::fs::write(config_path(&env), &text).unwrap();
+    let secrets = env.dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    let mut settings = env.settings();
+    settings.sources = vec![config_path(&env)];
+    settings.secrets = catalog_core::server::SecretsMode::File {
+        dir: secrets.clone(),
+    };
+    settings.reconcile_interval = Duration::from_millis(100);
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    assert_eq!(
+        served(&s).await,
+        ["t1", "t2", "t3"],
+        "the plugin and its other sources serve"
+    );
+    let locked = s.get(&format!("{M}/sources/locked")).await.body;
+    assert_eq!(locked["status"]["state"], "error", "{locked}");
+    assert!(
+        locked["status"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("failed to resolve secret for property \"yamlCatalogPath\""),
+        "{locked}"
+    );
+    assert_eq!(
+        locked["properties"]["yamlCatalogPath"],
+        json!({"name": "paths", "key": "locked"})
+    );
+    let diag = s.get(&format!("{M}/sources/locked/diagnostics")).await.body;
+    assert_eq!(diag["state"], "error", "{diag}");
+
+    // Once the secret is mounted, the reconcile loop resolves it without any edit.
+    std::fs::create_dir_all(secrets.join("paths")).unwrap();
+    std::fs::write(secrets.join("paths/locked"), "locked.yaml").unwrap();
+    eventually("the source resolving", || async {
+        served(&s).await == ["l1", "t1", "t2", "t3"]
+    })
+    .await;
     s.stop().await;
     env.cleanup().await;
 }

@@ -106,13 +106,7 @@ impl Manager {
             }
             let name = entry.plugin.name();
             let section = doc.catalogs.get(&key).cloned().unwrap_or_default();
-            let resolved = match self.resolve(&section) {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.push(format!("{name}: source {}: {}", e.source, e.message));
-                    continue;
-                }
-            };
+            let resolved = self.resolve_for_plugin(&key, &section);
             let init = self.init_config(app, entry, resolved);
             let _ = bounded(limit, "stop", entry.plugin.stop()).await;
             let outcome = bounded(limit, "init", entry.plugin.init(init)).await;

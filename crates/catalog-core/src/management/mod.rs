@@ -73,6 +73,8 @@ pub struct Manager {
     lock: tokio::sync::Mutex<()>,
     options: ManagerOptions,
     reconcile_error: RwLock<Option<String>>,
+    /// Sources whose secrets could not be resolved at the last reconfiguration, by (key, id).
+    pub(crate) unresolved: RwLock<std::collections::HashMap<(String, String), String>>,
     /// A stored version a plugin rejected at reconcile (not retried until the store changes).
     rejected: RwLock<Option<String>>,
     /// Refresh rate limits (SM §7.2).
@@ -94,6 +96,7 @@ impl Manager {
             options,
             reconcile_error: RwLock::new(None),
             rejected: RwLock::new(None),
+            unresolved: RwLock::default(),
             limiter,
         };
         let doc = manager.current().doc;
@@ -142,6 +145,50 @@ impl Manager {
         let (resolved, values) = resolve_section(section, self.options.resolver.as_deref())?;
         remember_secrets(values);
         Ok(resolved)
+    }
+
+    /// The section handed to the plugin under `key`, resolved source by source (SM-64): a source
+    /// whose secret cannot be resolved keeps its place without its SecretRef properties, so it
+    /// fails to load and keeps its last good data, and the failure is reported on that source.
+    pub fn resolve_for_plugin(&self, key: &str, section: &Section) -> Section {
+        let mut out = section.clone();
+        let mut failures = Vec::new();
+        for source in &mut out.sources {
+            let one = Section {
+                sources: vec![source.clone()],
+                ..Section::default()
+            };
+            match self.resolve(&one) {
+                Ok(mut resolved) => *source = resolved.sources.remove(0),
+                Err(e) => {
+                    tracing::warn!(
+                        plugin_key = key,
+                        source = e.source,
+                        error = e.message,
+                        "source secret not resolved; the source keeps its last good data"
+                    );
+                    if let Some(props) = source.properties.as_mut() {
+                        props.retain(|_, v| catalog_config::secret_ref(v).is_none());
+                    }
+                    failures.push((e.source, e.message));
+                }
+            }
+        }
+        let mut unresolved = self.unresolved.write().unwrap_or_else(|e| e.into_inner());
+        unresolved.retain(|(k, _), _| k != key);
+        for (id, message) in failures {
+            unresolved.insert((key.to_string(), id), message);
+        }
+        out
+    }
+
+    /// Why the secrets of source `id` under `key` could not be resolved, if they could not.
+    pub fn unresolved(&self, key: &str, id: &str) -> Option<String> {
+        self.unresolved
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(key.to_string(), id.to_string()))
+            .cloned()
     }
 
     /// `text` with every known secret value replaced (SM-60).

@@ -53,6 +53,28 @@ impl Manager {
         self.set_reconcile_error(Some(message));
     }
 
+    /// Reconfigures plugins with sources whose secrets could not be resolved, once those
+    /// secrets resolve (a secret mounted or rotated later takes effect without an edit).
+    pub async fn retry_unresolved(&self, app: &AppState) {
+        let _guard = self.lock.lock().await;
+        let current = self.current();
+        let keys: std::collections::BTreeSet<String> = self
+            .unresolved
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .map(|(key, _)| key.clone())
+            .filter(|key| {
+                let section = current.doc.catalogs.get(key).cloned().unwrap_or_default();
+                self.resolve(&section).is_ok()
+            })
+            .collect();
+        if !keys.is_empty() {
+            tracing::info!(sections = ?keys, "secrets now resolve; reconfiguring");
+            self.reconfigure(app, &current.doc, &keys).await;
+        }
+    }
+
     fn rejected_version(&self) -> Option<String> {
         self.rejected
             .read()
@@ -77,7 +99,10 @@ pub fn spawn_reconcile(app: Arc<AppState>, interval: Duration, cancel: Cancellat
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = ticker.tick() => app.config.reconcile(&app).await,
+                _ = ticker.tick() => {
+                    app.config.reconcile(&app).await;
+                    app.config.retry_unresolved(&app).await;
+                }
             }
         }
     });

@@ -20,9 +20,19 @@ pub(crate) async fn diagnostics(
     let Some(provider) = plugin.diagnostics_provider() else {
         return Ok(None);
     };
+    let key = crate::plugin::config_key(plugin);
     let mut d = provider.diagnostics().await?;
     for s in &mut d.sources {
         s.error = s.error.as_deref().map(|e| manager.scrub(e));
+        if let Some(error) = manager.unresolved(&key, &s.id) {
+            s.state = "error".into();
+            d.errors.push(crate::plugin::DiagnosticError {
+                source: Some(s.id.clone()),
+                message: error.clone(),
+                time: crate::time::rfc3339_ms(crate::store::now_ms()),
+            });
+            s.error = Some(error);
+        }
     }
     for e in &mut d.errors {
         e.message = manager.scrub(&e.message);
@@ -137,7 +147,12 @@ pub(crate) async fn list(
                 .as_ref()
                 .and_then(|d| d.sources.iter().find(|x| x.id == s.id));
             let p = persisted.iter().find(|p| p.source_id == s.id);
-            source_info(s, d, p)
+            let mut info = source_info(s, d, p);
+            if let Some(error) = manager.unresolved(key, &s.id) {
+                info["status"]["state"] = "error".into();
+                info["status"]["error"] = error.into();
+            }
+            info
         })
         .collect())
 }

@@ -374,13 +374,9 @@ async fn init_plugins(
                 "no config section; starting with no sources"
             );
         }
-        let section = match app.config.resolve(&section.unwrap_or_default()) {
-            Ok(section) => section,
-            Err(e) => {
-                entries.push(failed(format!("source {}: {}", e.source, e.message)));
-                continue;
-            }
-        };
+        let section = app
+            .config
+            .resolve_for_plugin(&key, &section.unwrap_or_default());
         let pending = PluginEntry {
             plugin: plugin.clone(),
             base_path: base_path.clone(),
