@@ -242,3 +242,29 @@ impl Manager {
         Ok((new_version, errors))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::changed_keys;
+
+    fn doc(text: &str) -> catalog_config::CatalogSources {
+        catalog_config::parse_str(text, std::path::Path::new("s.yaml"))
+            .unwrap()
+            .config
+    }
+
+    #[test]
+    fn only_sections_that_differ_are_reconfigured() {
+        let a = doc(
+            "catalogs:\n  mcp:\n    sources:\n      - {id: a, name: A, type: yaml}\n  models:\n    sources:\n      - {id: m, name: M, type: yaml}\n",
+        );
+        let b = doc(
+            "# a comment changes the version, not a section\ncatalogs:\n  mcp:\n    sources:\n      - {id: a, name: A, type: yaml}\n  models:\n    sources:\n      - {id: m, name: M2, type: yaml}\n  skills: {}\n",
+        );
+        let keys: Vec<String> = changed_keys(&a, &b).into_iter().collect();
+        assert_eq!(keys, ["models", "skills"]);
+        assert!(changed_keys(&a, &a).is_empty());
+        let removed: Vec<String> = changed_keys(&b, &doc("")).into_iter().collect();
+        assert_eq!(removed, ["mcp", "models", "skills"]);
+    }
+}
