@@ -414,6 +414,22 @@ async fn concurrent_applies_with_one_version_conflict_once(backend: Backend) {
     let list = s.get(&format!("{M}/sources")).await.body;
     assert_eq!(list["count"], 3, "{list}");
     assert_eq!(served(&s).await, ["alpha", "beta", "t1", "t2", "t3"]);
+
+    // A malformed If-Match is bad input, not a conflict; `*` matches any version.
+    for (value, status) in [("abc", 400), ("not-hex-at-all", 400), ("*", 200)] {
+        let r = s
+            .send(
+                s.client
+                    .post(format!("{}{M}/sources/team/enable", s.base))
+                    .header("if-match", value)
+                    .json(&json!({"enabled": true})),
+            )
+            .await;
+        assert_eq!(r.status, status, "{value}: {}", r.body);
+        if status == 400 {
+            assert_eq!(r.body["details"][0]["field"], "If-Match");
+        }
+    }
     s.stop().await;
     env.cleanup().await;
 }

@@ -101,7 +101,7 @@ pub(super) async fn action(
                     None,
                 ));
             }
-            set_enabled(ctx, id, enable, if_match(headers).as_deref()).await?;
+            set_enabled(ctx, id, enable, if_match(headers)?.as_deref()).await?;
             Ok(outcome(
                 "completed",
                 format!("source \"{id}\" {verb}d"),

@@ -73,7 +73,7 @@ pub(super) async fn apply_source(
     let content = input.content().map(str::to_string);
     let wrote_content = content.is_some();
     ctx.manager()
-        .commit(&ctx.app, if_match(&headers).as_deref(), |doc| {
+        .commit(&ctx.app, if_match(&headers)?.as_deref(), |doc| {
             let section = doc.catalogs.entry(key).or_default();
             let mut source = input.to_config(origin);
             let existing = section.sources.iter().position(|s| s.id == input.id);

@@ -137,7 +137,7 @@ impl Manager {
         let _guard = self.lock.lock().await;
         let before = self.current();
         if let Some(expected) = expected
-            && (expected.len() < 8 || !before.version.starts_with(expected))
+            && !before.version.starts_with(expected)
         {
             return Err(conflict(&before.version));
         }

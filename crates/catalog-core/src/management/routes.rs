@@ -105,11 +105,24 @@ pub(super) fn decode_input(raw: &Map<String, Value>) -> Result<SourceInput, ApiE
         .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
 }
 
-/// The `If-Match` version, quotes and weak prefix removed.
-pub(super) fn if_match(headers: &HeaderMap) -> Option<String> {
-    let raw = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
-    let raw = raw.strip_prefix("W/").unwrap_or(raw);
-    Some(raw.trim_matches('"').to_ascii_lowercase()).filter(|v| v != "*")
+/// The `If-Match` version (quotes and weak prefix removed; `*` means any), or a 400 when it is
+/// not a config version of at least 8 hex characters.
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = value.to_str().unwrap_or_default().trim();
+    let raw = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+    if raw == "*" {
+        return Ok(None);
+    }
+    if raw.len() < 8 || raw.len() > 64 || !raw.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(super::response::bad_request_at(
+            "If-Match",
+            "If-Match must be a config version (at least 8 hex characters)",
+        ));
+    }
+    Ok(Some(raw.to_ascii_lowercase()))
 }
 
 async fn list_sources(State(ctx): State<Ctx>) -> Result<Response, ApiError> {
@@ -170,7 +183,7 @@ async fn source_suffix(
         "action" => super::actions::action(&ctx, id, &body, &headers).await,
         "enable" | "disable" => {
             ctx.source(id)?;
-            set_enabled(&ctx, id, suffix == "enable", if_match(&headers).as_deref()).await
+            set_enabled(&ctx, id, suffix == "enable", if_match(&headers)?.as_deref()).await
         }
         _ => Err(ApiError::not_found(format!(
             "unknown source operation \"{suffix}\""
@@ -207,7 +220,7 @@ async fn enable_source(
     let parsed: EnableBody = serde_json::from_value(Value::Object(raw))
         .map_err(|_| ApiError::bad_field("enabled", "is required and must be a boolean"))?;
     ctx.source(&id)?;
-    set_enabled(&ctx, &id, parsed.enabled, if_match(&headers).as_deref()).await
+    set_enabled(&ctx, &id, parsed.enabled, if_match(&headers)?.as_deref()).await
 }
 
 pub(super) async fn set_enabled(
@@ -242,7 +255,7 @@ async fn delete_source(
     ctx.source(&id)?;
     let key = ctx.key.clone();
     ctx.manager()
-        .commit(&ctx.app, if_match(&headers).as_deref(), |doc| {
+        .commit(&ctx.app, if_match(&headers)?.as_deref(), |doc| {
             let section = doc
                 .catalogs
                 .get_mut(&key)
