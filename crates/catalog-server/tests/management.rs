@@ -537,6 +537,7 @@ async fn source_actions_follow_the_check_order(backend: Backend) {
     let before = config_bytes(&env);
     let r = act(json!({"action": "disable", "dryRun": true})).await;
     assert_eq!(r.body["status"], "dry-run", "{}", r.body);
+    assert_eq!(r.body["data"], json!({"enabled": false}));
     assert_eq!(config_bytes(&env), before, "dry run changes nothing");
     assert_eq!(served(&s).await, ["t1", "t2", "t3"]);
 
@@ -892,11 +893,19 @@ async fn refresh_outcomes_are_persisted(backend: Backend) {
         ]
     );
     env.write("conf/team.yaml", "mcpservers: [broken\n");
-    s.post(
-        &format!("{M}/sources/team:action"),
-        &json!({"action": "refresh"}),
-    )
-    .await;
+    let failed = s
+        .post(
+            &format!("{M}/sources/team:action"),
+            &json!({"action": "refresh"}),
+        )
+        .await;
+    assert_eq!(
+        failed.status, 502,
+        "a failed action is not a 2xx: {}",
+        failed.body
+    );
+    assert_eq!(failed.body["status"], "error");
+    assert_eq!(failed.body["action"], "refresh");
     assert_eq!(
         refresh_rows(&env).await[1],
         row("team", "error", "Refresh failed")

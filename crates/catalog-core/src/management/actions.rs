@@ -3,15 +3,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::refresh::limited_refresh;
-use super::response::bad_request_at;
+use super::response::{bad_request_at, with_extra};
 use super::routes::{Ctx, decode, if_match, set_enabled};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// The builtin source actions (SM-65, SM-66).
 fn builtin_actions() -> Value {
@@ -77,7 +77,19 @@ pub(super) async fn action(
             Ok(r) => {
                 let data = json!({"entitiesLoaded": r.entities_loaded, "entitiesRemoved": r.entities_removed, "durationMs": r.duration / 1_000_000});
                 Ok(match r.error {
-                    Some(e) => outcome("error", e, Some(data)),
+                    // A failed action is never a 2xx (UA-42); the body still says what happened.
+                    Some(e) => {
+                        let error = ApiError::new(
+                            ErrorCode::Internal,
+                            format!("refresh of source \"{id}\" failed: {e}"),
+                        );
+                        let mut resp = with_extra(
+                            error,
+                            json!({"action": "refresh", "status": "error", "data": data}),
+                        );
+                        *resp.status_mut() = StatusCode::BAD_GATEWAY;
+                        resp
+                    }
                     None => outcome(
                         "completed",
                         format!("refreshed source \"{id}\""),
@@ -98,14 +110,14 @@ pub(super) async fn action(
                 return Ok(outcome(
                     "dry-run",
                     format!("{verb} source \"{id}\": {change}"),
-                    None,
+                    Some(json!({"enabled": enable})),
                 ));
             }
             set_enabled(ctx, id, enable, if_match(headers)?.as_deref()).await?;
             Ok(outcome(
                 "completed",
                 format!("source \"{id}\" {verb}d"),
-                None,
+                Some(json!({"enabled": enable})),
             ))
         }
     }
