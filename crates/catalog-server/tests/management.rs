@@ -996,12 +996,16 @@ async fn an_unresolvable_secret_fails_only_its_source(backend: Backend) {
     );
     let diag = s.get(&format!("{M}/sources/locked/diagnostics")).await.body;
     assert_eq!(diag["state"], "error", "{diag}");
+    // Changing another source of the plugin is not blocked by the unresolved one.
+    let r = apply(&s, new_source("other", &["o1"])).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(served(&s).await, ["o1", "t1", "t2", "t3"]);
 
     // Once the secret is mounted, the reconcile loop resolves it without any edit.
     std::fs::create_dir_all(secrets.join("paths")).unwrap();
     std::fs::write(secrets.join("paths/locked"), "locked.yaml").unwrap();
     eventually("the source resolving", || async {
-        served(&s).await == ["l1", "t1", "t2", "t3"]
+        served(&s).await == ["l1", "o1", "t1", "t2", "t3"]
     })
     .await;
     s.stop().await;

@@ -148,9 +148,22 @@ impl Manager {
             e
         };
         let keys = changed_keys(&before.doc, &doc);
+        // Sources this change adds or alters must resolve; others are handled source by source.
         for key in &keys {
-            let section = doc.catalogs.get(key).cloned().unwrap_or_default();
-            if let Err(e) = self.resolve(&section) {
+            let old = before.doc.catalogs.get(key);
+            let touched = Section {
+                sources: doc
+                    .catalogs
+                    .get(key)
+                    .map(|s| s.sources.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|s| old.is_none_or(|o| !o.sources.contains(s)))
+                    .cloned()
+                    .collect(),
+                ..Section::default()
+            };
+            if let Err(e) = self.resolve(&touched) {
                 return Err(fail(unprocessable(
                     "failed to resolve secret references",
                     vec![FieldProblem {
