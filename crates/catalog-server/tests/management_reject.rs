@@ -1,5 +1,6 @@
-//! A plugin that rejects a change after it was saved (SM-21): the previous document is written
-//! back, the plugin runs the previous config again, and the client gets a 500.
+//! A test plugin under reconfiguration: one that rejects a change after it was saved (SM-21: the
+//! previous document is written back, the plugin runs the previous config again, the client gets
+//! a 500), rejects an external edit, or takes a while to load (readiness holds meanwhile).
 
 mod common;
 
@@ -19,13 +20,18 @@ const M: &str = "/api/picky_catalog/v1alpha1/management";
 
 on_both_backends!(
     a_rejected_change_is_rolled_back,
-    a_rejected_external_edit_is_reported_and_not_applied
+    a_rejected_external_edit_is_reported_and_not_applied,
+    readiness_holds_while_a_plugin_reconfigures
 );
 
-/// Accepts any section except one holding a source with id `reject`.
+/// Accepts any section except one holding a source with id `reject`; a source with id `slow`
+/// makes `init` wait for `gate` (after signalling `entered`).
 #[derive(Default)]
 struct Picky {
     live: Mutex<Vec<String>>,
+    entered: tokio::sync::Notify,
+    gate: tokio::sync::Notify,
+    running: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -49,17 +55,26 @@ impl CatalogPlugin for Picky {
         if ids.iter().any(|id| id == "reject") {
             return Err(PluginError::new("source reject is not acceptable"));
         }
+        if ids.iter().any(|id| id == "slow") {
+            self.entered.notify_one();
+            self.gate.notified().await;
+        }
         *self.live.lock().unwrap() = ids;
         Ok(())
     }
     async fn start(&self) -> Result<(), PluginError> {
+        self.running
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
     async fn stop(&self) -> Result<(), PluginError> {
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
+    /// Like a real plugin: unhealthy between `stop` and `start`.
     fn healthy(&self) -> bool {
-        true
+        self.running.load(std::sync::atomic::Ordering::SeqCst)
     }
     fn routes(&self) -> Result<Router, PluginError> {
         Ok(Router::new())
@@ -226,5 +241,49 @@ async fn a_rejected_external_edit_is_reported_and_not_applied(backend: Backend) 
         "{ready}"
     );
     s.stop().await;
+    env.cleanup().await;
+}
+
+async fn readiness_holds_while_a_plugin_reconfigures(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let sources = env.write(
+        "conf/sources.yaml",
+        "catalogs:\n  picky:\n    sources:\n      - id: a\n        name: A\n        type: memory\n",
+    );
+    let picky = Arc::new(Picky::default());
+    let registry = Registry::new(vec![(
+        "test".into(),
+        picky.clone() as Arc<dyn CatalogPlugin>,
+    )])
+    .unwrap();
+    let mut settings = env.settings();
+    settings.sources = vec![sources];
+    let s = Arc::new(env.start_with(settings, registry).await);
+    assert_eq!(s.get("/readyz").await.status, 200);
+
+    let applying = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.post(
+                &format!("{M}/apply-source"),
+                &json!({"id": "slow", "name": "S", "type": "memory"}),
+            )
+            .await
+            .status
+        })
+    };
+    picky.entered.notified().await;
+    let ready = s.get("/readyz").await;
+    assert_eq!(
+        ready.status, 200,
+        "still serving while init runs: {}",
+        ready.body
+    );
+    assert_eq!(ready.body["components"]["plugins"]["status"], "healthy");
+    picky.gate.notify_one();
+    assert_eq!(applying.await.unwrap(), 200);
+    assert_eq!(*picky.live.lock().unwrap(), ["a", "slow"]);
+    assert_eq!(s.get("/readyz").await.status, 200);
+    Arc::into_inner(s).unwrap().stop().await;
     env.cleanup().await;
 }

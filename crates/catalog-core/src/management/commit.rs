@@ -108,9 +108,11 @@ impl Manager {
             let section = doc.catalogs.get(&key).cloned().unwrap_or_default();
             let resolved = self.resolve_for_plugin(&key, &section);
             let init = self.init_config(app, entry, resolved);
+            self.set_reconfiguring(name, true);
             let _ = bounded(limit, "stop", entry.plugin.stop()).await;
             let outcome = bounded(limit, "init", entry.plugin.init(init)).await;
             let started = bounded(limit, "start", entry.plugin.start()).await;
+            self.set_reconfiguring(name, false);
             match outcome.and(started) {
                 Ok(()) => tracing::info!(plugin = name, "reconfigured"),
                 Err(e) => {

@@ -75,6 +75,8 @@ pub struct Manager {
     reconcile_error: RwLock<Option<String>>,
     /// Sources whose secrets could not be resolved at the last reconfiguration, by (key, id).
     pub(crate) unresolved: RwLock<std::collections::HashMap<(String, String), String>>,
+    /// Plugins between `stop` and `start` of a reconfiguration (still serving their old data).
+    reconfiguring: std::sync::Mutex<std::collections::HashSet<String>>,
     /// A stored version a plugin rejected at reconcile (not retried until the store changes).
     rejected: RwLock<Option<String>>,
     /// Refresh rate limits (SM §7.2).
@@ -96,6 +98,7 @@ impl Manager {
             options,
             reconcile_error: RwLock::new(None),
             rejected: RwLock::new(None),
+            reconfiguring: Default::default(),
             unresolved: RwLock::default(),
             limiter,
         };
@@ -180,6 +183,24 @@ impl Manager {
             unresolved.insert((key.to_string(), id), message);
         }
         out
+    }
+
+    /// Whether plugin `name` is being reconfigured right now: it keeps serving its previous data,
+    /// so readiness counts it as healthy.
+    pub fn is_reconfiguring(&self, name: &str) -> bool {
+        self.reconfiguring
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name)
+    }
+
+    fn set_reconfiguring(&self, name: &str, on: bool) {
+        let mut set = self.reconfiguring.lock().unwrap_or_else(|e| e.into_inner());
+        if on {
+            set.insert(name.to_string());
+        } else {
+            set.remove(name);
+        }
     }
 
     /// Why the secrets of source `id` under `key` could not be resolved, if they could not.

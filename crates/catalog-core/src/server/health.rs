@@ -45,7 +45,9 @@ pub async fn ready(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     let total = entries.len();
     let healthy = entries
         .iter()
-        .filter(|e| e.is_active() && e.plugin.healthy())
+        .filter(|e| {
+            e.is_active() && (e.plugin.healthy() || app.config.is_reconfiguring(e.plugin.name()))
+        })
         .count();
     let plugins = if healthy == total {
         json!({"status": "healthy", "details": format!("all {total} plugins healthy")})
