@@ -3,7 +3,7 @@
 //! config file parses strictly and holds either the last acknowledged change or a later one that
 //! was in flight (never a torn mix, never losing an acknowledged change), and after a restart the
 //! server serves exactly what the file says.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "mcp"))]
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,7 @@
 //! The source management plane (spec 03) through the real HTTP API, on SQLite and PostgreSQL:
 //! CRUD, validation layers, bad input that changes nothing, optimistic concurrency, refresh rate
 //! limits and actions, reconciliation of external edits, revisions and rollback.
+#![cfg(all(feature = "mcp", feature = "knowledge"))]
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! the test greps every HTTP response, the captured log output, the stored config and every
 //! revision snapshot for the secret values. One resolved value is a file path that does not
 //! exist, so it also reaches load errors, diagnostics and log lines, where it must be scrubbed.
-#![cfg(unix)]
+#![cfg(all(unix, feature = "mcp"))]
 
 use std::path::Path;
 use std::process::{Command, Stdio};
