@@ -2,10 +2,14 @@
 //! persistence, snapshot read path, list/get routes, refresh, diagnostics, hints, capabilities).
 //! Plugin crates only declare their spec and register it with [`declare_plugin!`](crate::declare_plugin).
 
+mod assets;
 mod capabilities;
 mod entry;
 mod ingest;
 mod routes;
+
+pub use entry::search_text;
+pub(crate) use routes::json_response;
 mod runtime;
 
 use std::sync::Arc;
@@ -159,6 +163,18 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     fn entity_getter(&self) -> Option<&dyn crate::plugin::EntityGetter> {
+        Some(self)
+    }
+
+    fn asset_lister(&self) -> Option<&dyn crate::plugin::AssetLister> {
+        Some(self)
+    }
+
+    fn asset_getter(&self) -> Option<&dyn crate::plugin::AssetGetter> {
+        Some(self)
+    }
+
+    fn action_provider(&self) -> Option<&dyn crate::plugin::ActionProvider> {
         Some(self)
     }
 }

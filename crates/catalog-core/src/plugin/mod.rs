@@ -3,13 +3,15 @@
 //! Each optional capability is an accessor returning `Option<&dyn Capability>` that defaults to
 //! `None`; discovery flags are derived from what these accessors return, never hand-maintained.
 
+mod actions;
 mod capabilities;
 mod docs;
 mod validate;
 
+pub use actions::*;
 pub use capabilities::*;
 pub use docs::*;
-pub use validate::validate_capabilities;
+pub use validate::{is_action_id, validate_capabilities};
 
 use std::path::PathBuf;
 

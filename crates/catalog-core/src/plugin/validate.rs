@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::docs::{ActionScope, CapabilitiesV2};
+use super::actions::ActionScope;
+use super::docs::CapabilitiesV2;
 use crate::error::FieldProblem;
 
 fn problem(problems: &mut Vec<FieldProblem>, field: String, message: &str) {
@@ -12,6 +13,13 @@ fn problem(problems: &mut Vec<FieldProblem>, field: String, message: &str) {
         message: message.to_string(),
         layer: Some("capabilities".into()),
     });
+}
+
+/// Whether `id` matches `[a-z][a-z0-9-]*` (UA §2.4).
+pub fn is_action_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Every rule `doc` breaks for plugin `name`; empty when valid.
@@ -67,6 +75,15 @@ pub fn validate_capabilities(name: &str, doc: &CapabilitiesV2) -> Vec<FieldProbl
         require(format!("actions[{i}].id"), &a.id);
         require(format!("actions[{i}].displayName"), &a.display_name);
         require(format!("actions[{i}].description"), &a.description);
+    }
+    for (i, a) in doc.actions.iter().enumerate() {
+        if !a.id.is_empty() && !is_action_id(&a.id) {
+            problem(
+                &mut out,
+                format!("actions[{i}].id"),
+                "must match [a-z][a-z0-9-]*",
+            );
+        }
     }
     if doc.plugin.name != name {
         problem(

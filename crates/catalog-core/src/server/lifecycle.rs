@@ -472,10 +472,7 @@ fn mount(
         let router = plugin
             .routes()
             .map_err(|e| format!("route registration failed: {e}"))?;
-        Ok(match management::router(plugin.clone(), generation) {
-            Some(m) => router.nest("/management", m),
-            None => router,
-        })
+        Ok(router.nest("/management", management::router(plugin.clone(), generation)))
     }));
     match built {
         Ok(result) => result,

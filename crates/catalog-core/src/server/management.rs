@@ -27,25 +27,23 @@ impl Ctx {
     }
 }
 
-/// The management router of `plugin`, or `None` when it offers none of the capabilities.
-pub fn router(plugin: Plugin, generation: Arc<AtomicU64>) -> Option<Router> {
-    let mut r: Router<Ctx> = Router::new();
-    let mut any = false;
+/// The management router of `plugin`: the routes of the capabilities it offers, plus the
+/// entity action routes every plugin has.
+pub fn router(plugin: Plugin, generation: Arc<AtomicU64>) -> Router {
+    // Entity actions are mounted for every plugin: one without actions answers 501 (UA-40).
+    let mut r: Router<Ctx> = crate::assets::action_routes(plugin.clone());
     if plugin.refresh_provider().is_some() {
         r = r
             .route("/refresh", post(refresh_all))
             .route("/refresh/{source_id}", post(refresh_one));
-        any = true;
     }
     if plugin.diagnostics_provider().is_some() {
         r = r.route("/diagnostics", get(diagnostics));
-        any = true;
     }
     if plugin.entity_getter().is_some() {
         r = r.route("/entities/{*name}", get(entity));
-        any = true;
     }
-    any.then(|| r.with_state(Ctx { plugin, generation }))
+    r.with_state(Ctx { plugin, generation })
 }
 
 fn missing(what: &str) -> ApiError {

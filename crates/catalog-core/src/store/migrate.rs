@@ -72,7 +72,9 @@ pub fn framework_migrations() -> Vec<Migration> {
         up: "ALTER TABLE catalog_source_status ADD COLUMN fingerprint TEXT",
         up_postgres: None,
         down: "ALTER TABLE catalog_source_status DROP COLUMN fingerprint",
-    }]
+    },
+    crate::assets::overlay_migration(),
+    ]
 }
 
 /// Holds the cross-replica migration lock while alive; release with [`MigrationLock::release`].
