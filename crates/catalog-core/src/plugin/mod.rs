@@ -6,11 +6,13 @@
 mod actions;
 mod capabilities;
 mod docs;
+mod ui_hints;
 mod validate;
 
 pub use actions::*;
 pub use capabilities::*;
 pub use docs::*;
+pub use ui_hints::{DISPLAY_TYPES, validate_ui_hints};
 pub use validate::{is_action_id, validate_capabilities};
 
 use std::path::PathBuf;

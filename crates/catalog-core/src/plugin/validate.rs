@@ -118,6 +118,13 @@ pub fn validate_capabilities(name: &str, doc: &CapabilitiesV2) -> Vec<FieldProbl
                 "duplicate plural",
             );
         }
+        if let Some(hints) = &e.ui_hints {
+            out.extend(super::validate_ui_hints(
+                &format!("entities[{i}].uiHints"),
+                hints,
+                &e.actions,
+            ));
+        }
         for (j, id) in e.actions.iter().enumerate() {
             let defined = doc
                 .actions
@@ -161,7 +168,8 @@ mod tests {
         let mut bad = doc.clone();
         bad.plugin.description.clear();
         bad.entities[0].fields.columns.clear();
-        bad.entities[0].actions.push("tag".into());
+        bad.entities[0].actions.push("no-such-action".into());
+        bad.actions[0].id = "Bad_Id".into();
         bad.entities.push(bad.entities[0].clone());
         let fields: Vec<String> = validate_capabilities("other", &bad)
             .into_iter()
@@ -172,6 +180,7 @@ mod tests {
             "plugin.name",
             "entities[0].fields.columns",
             "entities[0].actions[0]",
+            "actions[0].id",
             "entities[1].kind",
             "entities[1].plural",
         ] {
@@ -180,6 +189,12 @@ mod tests {
                 "{expected} in {fields:?}"
             );
         }
+        let mut hints = doc.clone();
+        hints.entities[0].ui_hints = Some(serde_json::json!({"search": {"facets": [{"field": "x", "display": "pill"}]}}));
+        assert_eq!(
+            validate_capabilities("widgets", &hints)[0].field,
+            "entities[0].uiHints.search.facets[0].display"
+        );
         let mut empty = doc;
         empty.entities.clear();
         assert_eq!(
