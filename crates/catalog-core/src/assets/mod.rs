@@ -4,6 +4,7 @@
 mod action_request;
 mod action_routes;
 mod action_spec;
+mod assembled_capabilities;
 mod builtin_actions;
 mod envelope;
 mod overlay;
@@ -14,6 +15,7 @@ mod routes;
 pub use action_request::{check_action_request, check_params, parse_action_request};
 pub use action_routes::action_routes;
 pub use action_spec::{ActionEffect, ActionHandler, ActionInput, ActionSpec, ParamSpec};
+pub use assembled_capabilities::{assembled_capabilities, pluralize, words};
 pub use builtin_actions::BUILTIN_ACTIONS;
 pub use envelope::{API_VERSION, ASSET_SPEC, SourceRef, asset_entity, asset_resource};
 pub use overlay::{LIFECYCLES, Overlay};
