@@ -35,11 +35,21 @@ async fn overlays_survive_refresh_reimport_and_restart(backend: Backend) {
         .start_with(settings.clone(), catalog_server::registry().unwrap())
         .await;
 
-    let r = act(&s, K8S, json!({"action": "tag", "params": {"tags": ["prod", "gpu", "prod"]}})).await;
+    let r = act(
+        &s,
+        K8S,
+        json!({"action": "tag", "params": {"tags": ["prod", "gpu", "prod"]}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "completed");
     assert_eq!(r.body["data"]["tags"], json!(["prod", "gpu"]));
-    let r = act(&s, K8S, json!({"action": "annotate", "params": {"annotations": {"owner": "ml"}}})).await;
+    let r = act(
+        &s,
+        K8S,
+        json!({"action": "annotate", "params": {"annotations": {"owner": "ml"}}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = act(&s, K8S, json!({"action": "deprecate"})).await;
     assert_eq!(r.body["data"]["lifecycle"], "deprecated", "{}", r.body);
@@ -48,14 +58,26 @@ async fn overlays_survive_refresh_reimport_and_restart(backend: Backend) {
     let without = remove_entry(&original, K8S);
     assert_ne!(without, original);
     std::fs::write(&data, &without).unwrap();
-    assert_eq!(s.post(&format!("{BASE}/management/refresh/mcp-test"), &json!({})).await.status, 200);
+    assert_eq!(
+        s.post(&format!("{BASE}/management/refresh/mcp-test"), &json!({}))
+            .await
+            .status,
+        200
+    );
     assert_eq!(s.get(&format!("{BASE}/mcpservers/{K8S}")).await.status, 404);
     std::fs::write(&data, original.replace("toolCount: 12", "toolCount: 13")).unwrap();
-    assert_eq!(s.post(&format!("{BASE}/management/refresh/mcp-test"), &json!({})).await.status, 200);
+    assert_eq!(
+        s.post(&format!("{BASE}/management/refresh/mcp-test"), &json!({}))
+            .await
+            .status,
+        200
+    );
     check_overlay_visible(&s, 13).await;
     s.stop().await;
 
-    let s = env.start_with(settings, catalog_server::registry().unwrap()).await;
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
     check_overlay_visible(&s, 13).await;
     // Clearing every part of the overlay removes it from reads.
     for body in [
@@ -88,13 +110,24 @@ async fn check_overlay_visible(s: &TestServer, tool_count: i64) {
     assert_eq!(native.status, 200, "{}", native.body);
     assert_eq!(native.body["toolCount"], tool_count);
     assert_eq!(native.body["overlay"]["tags"], json!(["prod", "gpu"]));
-    assert_eq!(native.body["overlay"]["annotations"], json!({"owner": "ml"}));
+    assert_eq!(
+        native.body["overlay"]["annotations"],
+        json!({"owner": "ml"})
+    );
     assert_eq!(native.body["overlay"]["lifecycle"], "deprecated");
     let list = s
         .get(&format!("{BASE}/mcpservers?filterQuery=name%3D%27{K8S}%27"))
         .await;
-    assert_eq!(list.body["items"][0]["overlay"]["tags"], json!(["prod", "gpu"]), "{}", list.body);
-    let others = s.get(&format!("{BASE}/mcpservers?pageSize=1000")).await.body;
+    assert_eq!(
+        list.body["items"][0]["overlay"]["tags"],
+        json!(["prod", "gpu"]),
+        "{}",
+        list.body
+    );
+    let others = s
+        .get(&format!("{BASE}/mcpservers?pageSize=1000"))
+        .await
+        .body;
     for item in others["items"].as_array().unwrap() {
         if item["name"] != K8S {
             assert!(item.get("overlay").is_none(), "{item}");
@@ -103,7 +136,10 @@ async fn check_overlay_visible(s: &TestServer, tool_count: i64) {
     let asset = s.get(&format!("/api/assets/McpServer/{K8S}")).await;
     assert_eq!(asset.status, 200, "{}", asset.body);
     let tags = asset.body["metadata"]["tags"].as_array().unwrap();
-    assert!(tags.contains(&json!("prod")) && tags.contains(&json!("gpu")), "{tags:?}");
+    assert!(
+        tags.contains(&json!("prod")) && tags.contains(&json!("gpu")),
+        "{tags:?}"
+    );
     assert_eq!(asset.body["metadata"]["annotations"]["owner"], "ml");
     assert_eq!(asset.body["status"]["lifecycle"], "deprecated");
     assert_eq!(asset.body["spec"]["toolCount"], tool_count);
@@ -186,7 +222,12 @@ fn enc(s: &str) -> String {
 async fn asset_list_filters_on_envelope_shorthands(backend: Backend) {
     let env = Env::new(&backend).await;
     let s = env.start().await;
-    let r = act(&s, K8S, json!({"action": "label", "params": {"labels": {"team": "infra"}}})).await;
+    let r = act(
+        &s,
+        K8S,
+        json!({"action": "label", "params": {"labels": {"team": "infra"}}}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let count = |path: String| {
         let s = &s;
@@ -196,21 +237,61 @@ async fn asset_list_filters_on_envelope_shorthands(backend: Backend) {
             r.body["totalSize"].as_u64().unwrap()
         }
     };
-    assert_eq!(count(format!("/api/assets?filterQuery={}", enc("labels.team = 'infra'"))).await, 1);
-    assert_eq!(count(format!("/api/assets?filterQuery={}", enc("name = 'kubernetes-mcp-server'"))).await, 1);
-    let mcp_total = s.get(&format!("{BASE}/mcpservers")).await.body["totalSize"].as_u64().unwrap();
+    assert_eq!(
+        count(format!(
+            "/api/assets?filterQuery={}",
+            enc("labels.team = 'infra'")
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        count(format!(
+            "/api/assets?filterQuery={}",
+            enc("name = 'kubernetes-mcp-server'")
+        ))
+        .await,
+        1
+    );
+    let mcp_total = s.get(&format!("{BASE}/mcpservers")).await.body["totalSize"]
+        .as_u64()
+        .unwrap();
     assert_eq!(count("/api/assets?plugin=mcp".into()).await, mcp_total);
     assert_eq!(count("/api/assets?kind=McpServer".into()).await, mcp_total);
-    assert_eq!(count(format!("/api/assets?filterQuery={}", enc("kind = 'McpServer'"))).await, mcp_total);
-    assert_eq!(count(format!("/api/assets?kind=McpServer&filterQuery={}", enc("lifecycle = 'active'"))).await, mcp_total);
-    assert_eq!(count("/api/assets?kind=McpServer&q=KUBERNETES".into()).await, 1);
-    assert_eq!(count("/api/assets?kind=McpServer&sourceId=no-such-source".into()).await, 0);
+    assert_eq!(
+        count(format!(
+            "/api/assets?filterQuery={}",
+            enc("kind = 'McpServer'")
+        ))
+        .await,
+        mcp_total
+    );
+    assert_eq!(
+        count(format!(
+            "/api/assets?kind=McpServer&filterQuery={}",
+            enc("lifecycle = 'active'")
+        ))
+        .await,
+        mcp_total
+    );
+    assert_eq!(
+        count("/api/assets?kind=McpServer&q=KUBERNETES".into()).await,
+        1
+    );
+    assert_eq!(
+        count("/api/assets?kind=McpServer&sourceId=no-such-source".into()).await,
+        0
+    );
     // Sorted by kind then paged with tokens: every asset exactly once.
     let all = count("/api/assets".into()).await;
     let mut seen = std::collections::HashSet::new();
     let mut token = String::new();
     loop {
-        let r = s.get(&format!("/api/assets?orderBy=kind&pageSize=7&pageToken={token}")).await;
+        let r = s
+            .get(&format!(
+                "/api/assets?orderBy=kind&pageSize=7&pageToken={token}"
+            ))
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         for a in r.body["items"].as_array().unwrap() {
             assert!(seen.insert(a["metadata"]["uid"].as_str().unwrap().to_string()));
@@ -247,12 +328,18 @@ async fn asset_list_rejects_bad_input(backend: Backend) {
         }
     }
     let big = "x".repeat(20 * 1024);
-    let r = s.get(&format!("/api/assets?filterQuery=name%3D%27{big}%27")).await;
+    let r = s
+        .get(&format!("/api/assets?filterQuery=name%3D%27{big}%27"))
+        .await;
     assert_eq!(r.status, 400, "{}", r.body);
     // A token from one query is refused by another.
     let first = s.get("/api/assets?pageSize=1").await.body;
     let token = first["nextPageToken"].as_str().unwrap();
-    let r = s.get(&format!("/api/assets?pageSize=1&kind=Agent&pageToken={token}")).await;
+    let r = s
+        .get(&format!(
+            "/api/assets?pageSize=1&kind=Agent&pageToken={token}"
+        ))
+        .await;
     assert_eq!(r.status, 400, "{}", r.body);
     s.stop().await;
     env.cleanup().await;

@@ -34,9 +34,11 @@ fn at<'a>(item: &'a Value, path: &str) -> Option<&'a Value> {
 /// UA-52 order of two present values: numbers numerically, strings case-insensitively.
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.as_f64().unwrap().partial_cmp(&y.as_f64().unwrap()).unwrap()
-        }
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .unwrap()
+            .partial_cmp(&y.as_f64().unwrap())
+            .unwrap(),
         (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
         _ => Ordering::Equal,
     }
@@ -119,7 +121,10 @@ async fn every_plugin_honours_its_capabilities(backend: Backend) {
             kinds += 1;
         }
     }
-    assert!(kinds >= plugins.len(), "every plugin serves at least one kind");
+    assert!(
+        kinds >= plugins.len(),
+        "every plugin serves at least one kind"
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -143,7 +148,10 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
         if column["sortable"] != true {
             continue;
         }
-        let (col, path) = (column["name"].as_str().unwrap(), column["path"].as_str().unwrap());
+        let (col, path) = (
+            column["name"].as_str().unwrap(),
+            column["path"].as_str().unwrap(),
+        );
         for dir in ["ASC", "DESC"] {
             let sorted = all_items(s, list, &format!("&orderBy={col}&sortOrder={dir}"), 3).await;
             assert_eq!(sorted.len(), items.len(), "{kind} orderBy={col}");
@@ -153,7 +161,11 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
                     (None, Some(_)) => panic!("{kind} orderBy={col} {dir}: missing before present"),
                     (Some(a), Some(b)) => {
                         let ord = cmp_values(a, b);
-                        let ok = if dir == "ASC" { ord != Ordering::Greater } else { ord != Ordering::Less };
+                        let ok = if dir == "ASC" {
+                            ord != Ordering::Greater
+                        } else {
+                            ord != Ordering::Less
+                        };
                         assert!(ok, "{kind} orderBy={col} {dir}: {a} then {b}");
                     }
                     _ => {}
@@ -187,7 +199,9 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
                 "LIKE" | "ILIKE" => continue,
                 _ => format!("{fname} {op} {value}"),
             };
-            let r = s.get(&format!("{list}?pageSize=1000&filterQuery={}", enc(&expr))).await;
+            let r = s
+                .get(&format!("{list}?pageSize=1000&filterQuery={}", enc(&expr)))
+                .await;
             assert_eq!(r.status, 200, "{kind}: {expr}: {}", r.body);
             if held.is_some() && (op == "=" || op == "IN") {
                 assert!(
@@ -197,14 +211,24 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
             }
         }
     }
-    let r = s.get(&format!("{list}?filterQuery={}", enc("noSuchField_ = 1"))).await;
+    let r = s
+        .get(&format!("{list}?filterQuery={}", enc("noSuchField_ = 1")))
+        .await;
     assert_eq!(r.status, 400, "{kind}: unknown filter field");
     let r = s.get(&format!("{list}?orderBy=noSuchField_")).await;
     assert_eq!(r.status, 400, "{kind}: unknown orderBy");
 
     // `q` on the sample's exact name finds it, case-insensitively.
-    let r = s.get(&format!("{list}?pageSize=1000&q={}", enc(&sample_name.to_uppercase()))).await;
-    assert!(common::names(&r.body).contains(&sample_name.to_string()), "{kind}: q");
+    let r = s
+        .get(&format!(
+            "{list}?pageSize=1000&q={}",
+            enc(&sample_name.to_uppercase())
+        ))
+        .await;
+    assert!(
+        common::names(&r.body).contains(&sample_name.to_string()),
+        "{kind}: q"
+    );
 
     // get by name returns the listed item; unknown names are 404 with the common error body.
     for item in &items {
@@ -221,9 +245,14 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
     assert!(r.body["requestId"].is_string());
 
     // The envelope: one asset per native entity, of this kind.
-    let assets = s.get(&format!("/api/assets?kind={kind}&pageSize=1000")).await.body;
+    let assets = s
+        .get(&format!("/api/assets?kind={kind}&pageSize=1000"))
+        .await
+        .body;
     assert_eq!(assets["totalSize"], items.len(), "{kind}: assets");
-    let r = s.get(&format!("/api/assets/{kind}/{}", enc(sample_name))).await;
+    let r = s
+        .get(&format!("/api/assets/{kind}/{}", enc(sample_name)))
+        .await;
     assert_eq!(r.status, 200, "{kind}: asset get");
     assert_eq!(r.body["kind"], kind);
     assert_eq!(r.body["metadata"]["name"], sample_name);
@@ -239,17 +268,25 @@ async fn check_entity(s: &TestServer, plugin: &str, entity: &Value, definitions:
             .iter()
             .find(|d| &d["id"] == id && d["scope"] == "asset")
             .unwrap_or_else(|| panic!("{plugin}: action {id} is defined (UA-16)"));
-        let body = json!({"action": id, "params": params_for(def), "dryRun": def["supportsDryRun"]});
-        let r = s.post(&template.replace("{name}", &enc(sample_name)), &body).await;
+        let body =
+            json!({"action": id, "params": params_for(def), "dryRun": def["supportsDryRun"]});
+        let r = s
+            .post(&template.replace("{name}", &enc(sample_name)), &body)
+            .await;
         assert_eq!(r.status, 200, "{plugin} {id}: {}", r.body);
         if def["supportsDryRun"] == true {
             assert_eq!(r.body["status"], "dry-run", "{plugin} {id}");
         }
-        let r = s.post(&template.replace("{name}", "no-such-entity-xyz"), &body).await;
+        let r = s
+            .post(&template.replace("{name}", "no-such-entity-xyz"), &body)
+            .await;
         assert_eq!(r.status, 404, "{plugin} {id}: {}", r.body);
     }
     let r = s
-        .post(&template.replace("{name}", &enc(sample_name)), &json!({"action": "no-such-action"}))
+        .post(
+            &template.replace("{name}", &enc(sample_name)),
+            &json!({"action": "no-such-action"}),
+        )
         .await;
     assert_eq!(r.status, 400, "{plugin}: unknown action");
 }

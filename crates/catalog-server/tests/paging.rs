@@ -32,7 +32,12 @@ fn catalog(ids: impl Iterator<Item = usize>) -> String {
 
 /// Pages through `query` with `size`, calling `between` after the first page; returns the
 /// names seen, in order.
-async fn page_all(s: &TestServer, query: &str, size: usize, between: impl AsyncFnOnce()) -> Vec<String> {
+async fn page_all(
+    s: &TestServer,
+    query: &str,
+    size: usize,
+    between: impl AsyncFnOnce(),
+) -> Vec<String> {
     let mut seen = Vec::new();
     let mut token = String::new();
     let mut between = Some(between);
@@ -64,7 +69,11 @@ async fn every_entity_once_across_a_refresh(backend: Backend) {
     assert_eq!(first["totalSize"], N);
 
     // Without changes: exactly the N entities, each once, in every order.
-    for query in ["", "&orderBy=toolCount", "&orderBy=toolCount&sortOrder=DESC"] {
+    for query in [
+        "",
+        "&orderBy=toolCount",
+        "&orderBy=toolCount&sortOrder=DESC",
+    ] {
         let seen = page_all(&s, query, 1000, async || {}).await;
         assert_eq!(seen.len(), N, "{query}");
         assert_eq!(seen.iter().collect::<HashSet<_>>().len(), N, "{query}");
@@ -84,7 +93,10 @@ async fn every_entity_once_across_a_refresh(backend: Backend) {
         let seen = page_all(&s, query, 700, async || {
             std::fs::write(&data, &next).unwrap();
             let r = s
-                .post("/api/mcp_catalog/v1alpha1/management/refresh/mcp-test", &json!({}))
+                .post(
+                    "/api/mcp_catalog/v1alpha1/management/refresh/mcp-test",
+                    &json!({}),
+                )
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
             assert_eq!(r.body["error"], serde_json::Value::Null, "{}", r.body);
@@ -94,10 +106,16 @@ async fn every_entity_once_across_a_refresh(backend: Backend) {
         for n in &seen {
             *counts.entry(n).or_default() += 1;
         }
-        assert!(counts.values().all(|c| *c == 1), "{query}: an item was repeated");
+        assert!(
+            counts.values().all(|c| *c == 1),
+            "{query}: an item was repeated"
+        );
         for i in before.intersection(&after) {
             let name = format!("srv-{i:05}");
-            assert!(counts.contains_key(name.as_str()), "{query}: {name} skipped");
+            assert!(
+                counts.contains_key(name.as_str()),
+                "{query}: {name} skipped"
+            );
         }
         let total = s.get(&format!("{MCP}?pageSize=1")).await.body["totalSize"].clone();
         assert_eq!(total, after.len());
@@ -139,7 +157,9 @@ async fn tokens_are_bound_to_their_query(backend: Backend) {
         "&orderBy=toolCount&filterQuery=toolCount%20%3E%3D%201&q=srv-",
         "&orderBy=toolCount&filterQuery=toolCount%20%3E%3D%201&q=srv&sourceId=mcp-test",
     ] {
-        let r = s.get(&format!("{MCP}?pageSize=5{other}&pageToken={token}")).await;
+        let r = s
+            .get(&format!("{MCP}?pageSize=5{other}&pageToken={token}"))
+            .await;
         assert_eq!(r.status, 400, "{other}: {}", r.body);
         assert_eq!(r.body["details"][0]["field"], "pageToken");
     }
@@ -152,12 +172,16 @@ async fn tokens_are_bound_to_their_query(backend: Backend) {
         "A".repeat(5000),
     ];
     for t in &forged {
-        let r = s.get(&format!("{MCP}?pageSize=5{base}&pageToken={t}")).await;
+        let r = s
+            .get(&format!("{MCP}?pageSize=5{base}&pageToken={t}"))
+            .await;
         assert_eq!(r.status, 400, "{}", r.body);
         assert_eq!(r.body["error"], "bad_request");
     }
     let r = s
-        .get(&format!("{MCP}?pageSize=5{base}&pageToken={token}&nextPageToken=other"))
+        .get(&format!(
+            "{MCP}?pageSize=5{base}&pageToken={token}&nextPageToken=other"
+        ))
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
     for size in ["0", "-1", "100000", "1001", "abc", "1.5"] {
@@ -166,7 +190,10 @@ async fn tokens_are_bound_to_their_query(backend: Backend) {
         assert_eq!(r.body["details"][0]["field"], "pageSize");
     }
     let r = s.get(&format!("{MCP}?pageSize=1000")).await;
-    assert_eq!((r.body["pageSize"].as_u64(), r.body["size"].as_u64()), (Some(1000), Some(50)));
+    assert_eq!(
+        (r.body["pageSize"].as_u64(), r.body["size"].as_u64()),
+        (Some(1000), Some(50))
+    );
     assert_eq!(s.get(MCP).await.body["pageSize"], 100);
     s.stop().await;
     env.cleanup().await;

@@ -182,7 +182,10 @@ async fn concurrent_starts_on_one_postgres_database_migrate_once() {
         .map(|m| ("_framework".to_string(), m.version.to_string()))
         .collect();
     expected.sort();
-    assert_eq!(rows, expected, "each framework migration applied exactly once");
+    assert_eq!(
+        rows, expected,
+        "each framework migration applied exactly once"
+    );
     for s in [&a, &b] {
         let r = reqwest::get(format!(
             "http://{}/api/mcp_catalog/v1alpha1/mcpservers",

@@ -98,7 +98,10 @@ fn check_value(p: &ActionParameter, value: &Value) -> Result<(), ApiError> {
                 return Err(bad(name, "must be a string"));
             };
             if s.chars().count() > MAX_VALUE_CHARS {
-                return Err(bad(name, format!("must be at most {MAX_VALUE_CHARS} characters")));
+                return Err(bad(
+                    name,
+                    format!("must be at most {MAX_VALUE_CHARS} characters"),
+                ));
             }
             if !p.allowed.is_empty() && !p.allowed.iter().any(|a| a == s) {
                 return Err(bad(
@@ -124,7 +127,9 @@ fn check_value(p: &ActionParameter, value: &Value) -> Result<(), ApiError> {
                     _ => {
                         return Err(bad(
                             &format!("{name}[{i}]"),
-                            format!("must be a non-empty string of at most {MAX_KEY_CHARS} characters"),
+                            format!(
+                                "must be a non-empty string of at most {MAX_KEY_CHARS} characters"
+                            ),
                         ));
                     }
                 }
@@ -150,7 +155,9 @@ fn check_value(p: &ActionParameter, value: &Value) -> Result<(), ApiError> {
                     _ => {
                         return Err(bad(
                             &format!("{name}.{k}"),
-                            format!("must be a string of at most {MAX_VALUE_CHARS} characters, or null"),
+                            format!(
+                                "must be a string of at most {MAX_VALUE_CHARS} characters, or null"
+                            ),
                         ));
                     }
                 }
@@ -203,12 +210,17 @@ mod tests {
         assert!(err("[]").contains("JSON object"));
         assert!(err(r#"{"params": []}"#).starts_with("invalid action request:"));
         assert!(err("{}").contains("action field is required"));
-        assert!(err(r#"{"action": "nope"}"#).contains(r#"unknown action "nope" for scope "asset""#));
+        assert!(
+            err(r#"{"action": "nope"}"#).contains(r#"unknown action "nope" for scope "asset""#)
+        );
         assert!(err(r#"{"action": "tag", "dryRun": true}"#).contains("does not support dry-run"));
         assert!(err(r#"{"action": "tag"}"#).contains("params.tags: is required"));
         assert!(err(r#"{"action": "tag", "params": {"tags": [""]}}"#).contains("params.tags[0]"));
         assert!(err(r#"{"action": "tag", "params": {"tags": [], "x": 1}}"#).contains("params.x"));
-        assert_eq!(err(r#"{"actionId": "tag", "params": {"tags": ["a"]}, "extra": 1}"#), "ok");
+        assert_eq!(
+            err(r#"{"actionId": "tag", "params": {"tags": ["a"]}, "extra": 1}"#),
+            "ok"
+        );
     }
 
     #[test]

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::routing::{get, post};
-use axum::Json;
 use serde_json::{Value, json};
 
 use super::action_request::{check_action_request, parse_action_request};
@@ -19,7 +19,9 @@ use crate::plugin::{ActionRequest, ActionResult, ActionScope, CatalogPlugin};
 const ACTION_SUFFIX: &str = ":action";
 
 /// The action routes of `plugin`, relative to `{basePath}/management`.
-pub fn action_routes<S: Clone + Send + Sync + 'static>(plugin: Arc<dyn CatalogPlugin>) -> Router<S> {
+pub fn action_routes<S: Clone + Send + Sync + 'static>(
+    plugin: Arc<dyn CatalogPlugin>,
+) -> Router<S> {
     let for_post = plugin.clone();
     Router::new()
         .route(
@@ -60,7 +62,10 @@ async fn entity_action(
     ))
 }
 
-async fn list_actions(plugin: Arc<dyn CatalogPlugin>, scope: String) -> Result<Json<Value>, ApiError> {
+async fn list_actions(
+    plugin: Arc<dyn CatalogPlugin>,
+    scope: String,
+) -> Result<Json<Value>, ApiError> {
     let scope = match scope.as_str() {
         "asset" => ActionScope::Asset,
         "source" => ActionScope::Source,

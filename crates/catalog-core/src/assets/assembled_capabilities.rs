@@ -2,8 +2,8 @@
 //! from its basic flags, hints and actions so it still passes the validity rules (UA-13).
 
 use crate::plugin::{
-    ActionScope, CapabilitiesV2, CatalogPlugin, Column, DetailField, Endpoints,
-    EntityCapabilities, EntityFields, FilterField, PluginIdentity, SourceCapabilities,
+    ActionScope, CapabilitiesV2, CatalogPlugin, Column, DetailField, Endpoints, EntityCapabilities,
+    EntityFields, FilterField, PluginIdentity, SourceCapabilities,
 };
 
 /// Lowercased plural of a kind: consonant+`y` → `ies`, `s`/`x`/`ch`/`sh` → `es`, else `s`.
@@ -57,7 +57,10 @@ pub fn assembled_capabilities(plugin: &dyn CatalogPlugin, base_path: &str) -> Ca
     let ui = plugin.ui_hints_provider().map(|p| p.ui_hints());
     let cli = plugin.cli_hints_provider().map(|p| p.cli_hints());
     let (asset_actions, source_actions) = match plugin.action_provider() {
-        Some(p) => (p.list_actions(ActionScope::Asset), p.list_actions(ActionScope::Source)),
+        Some(p) => (
+            p.list_actions(ActionScope::Asset),
+            p.list_actions(ActionScope::Source),
+        ),
         None => (Vec::new(), Vec::new()),
     };
     let mut columns: Vec<Column> = match (&ui, &cli) {
@@ -83,7 +86,11 @@ pub fn assembled_capabilities(plugin: &dyn CatalogPlugin, base_path: &str) -> Ca
             .filter(|c| c.filterable)
             .map(|c| text_filter(&c.field))
             .collect(),
-        (_, Some(cli)) => cli.filterable_fields.iter().map(|f| text_filter(f)).collect(),
+        (_, Some(cli)) => cli
+            .filterable_fields
+            .iter()
+            .map(|f| text_filter(f))
+            .collect(),
         _ => Vec::new(),
     };
     let detail_fields: Vec<DetailField> = ui

@@ -89,7 +89,12 @@ const DEPRECATE: ActionSpec = ActionSpec {
 /// The validated `tags` parameter, deduplicated in order.
 fn tags_param(params: &Map<String, Value>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for t in params.get("tags").and_then(Value::as_array).into_iter().flatten() {
+    for t in params
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(t) = t.as_str()
             && !out.iter().any(|o| o == t)
         {
@@ -129,7 +134,12 @@ fn merge(
     params: &Map<String, Value>,
     target: &mut BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    for (k, v) in params.get(param).and_then(Value::as_object).into_iter().flatten() {
+    for (k, v) in params
+        .get(param)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         match v.as_str() {
             Some(s) => {
                 target.insert(k.clone(), s.to_string());
@@ -171,7 +181,11 @@ fn label(input: &ActionInput<'_>, mut overlay: Overlay) -> Result<ActionEffect, 
 }
 
 fn deprecate(input: &ActionInput<'_>, mut overlay: Overlay) -> Result<ActionEffect, ApiError> {
-    let phase = input.params.get("phase").and_then(Value::as_str).unwrap_or("deprecated");
+    let phase = input
+        .params
+        .get("phase")
+        .and_then(Value::as_str)
+        .unwrap_or("deprecated");
     overlay.lifecycle = Some(phase.to_string());
     Ok(ActionEffect {
         summary: format!("set lifecycle {phase} on {}", input.name),

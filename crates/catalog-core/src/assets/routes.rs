@@ -24,10 +24,16 @@ pub fn asset_routes() -> Router<Arc<AppState>> {
 
 /// The one value of a scoping parameter, if given.
 fn scope_param<'a>(pairs: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, ApiError> {
-    let mut values = pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.trim());
+    let mut values = pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.trim());
     let first = values.next().filter(|v| !v.is_empty());
     if values.any(|v| Some(v) != first) {
-        return Err(ApiError::bad_field(key, "given more than once with different values"));
+        return Err(ApiError::bad_field(
+            key,
+            "given more than once with different values",
+        ));
     }
     Ok(first)
 }
@@ -44,7 +50,10 @@ async fn list(
     if let Some(p) = plugin
         && !active.iter().any(|e| e.plugin.name() == p)
     {
-        return Err(ApiError::bad_field("plugin", format!("unknown plugin \"{p}\"")));
+        return Err(ApiError::bad_field(
+            "plugin",
+            format!("unknown plugin \"{p}\""),
+        ));
     }
     let mut assets = Vec::new();
     for entry in active {
@@ -86,5 +95,7 @@ async fn get_one(
             return Ok(axum::Json(asset).into_response());
         }
     }
-    Err(ApiError::not_found(format!("asset {kind} \"{name}\" not found")))
+    Err(ApiError::not_found(format!(
+        "asset {kind} \"{name}\" not found"
+    )))
 }

@@ -23,7 +23,12 @@ impl DeclarativePlugin {
     }
 
     /// The envelope of one served entity.
-    fn envelope(&self, rt: &Runtime, e: &Entity, sources: &HashMap<String, (String, String)>) -> Value {
+    fn envelope(
+        &self,
+        rt: &Runtime,
+        e: &Entity,
+        sources: &HashMap<String, (String, String)>,
+    ) -> Value {
         let native: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
         let overlay = rt.overlays.get(&e.kind, &e.name);
         let source = sources.get(&*e.source_id);
@@ -51,7 +56,11 @@ fn source_refs(rt: &Runtime) -> HashMap<String, (String, String)> {
 impl ActionProvider for DeclarativePlugin {
     fn list_actions(&self, scope: ActionScope) -> Vec<ActionDefinition> {
         match scope {
-            ActionScope::Asset => self.spec().entity_actions().map(|a| a.definition()).collect(),
+            ActionScope::Asset => self
+                .spec()
+                .entity_actions()
+                .map(|a| a.definition())
+                .collect(),
             ActionScope::Source => Vec::new(),
         }
     }
@@ -103,7 +112,10 @@ impl ActionProvider for DeclarativePlugin {
                 .map(|o| (*o).clone())
                 .unwrap_or_default();
             let effect = (action.handler)(&input, current)?;
-            ("dry-run", (format!("would {}", effect.summary), effect.data))
+            (
+                "dry-run",
+                (format!("would {}", effect.summary), effect.data),
+            )
         } else {
             let key = OverlayKey {
                 namespace: &rt.config.namespace,

@@ -7,7 +7,16 @@ use crate::error::FieldProblem;
 
 /// The display types clients render (UA §3.2); the set is closed.
 pub const DISPLAY_TYPES: &[&str] = &[
-    "text", "markdown", "badge", "tags", "link", "repoRef", "imageRef", "dateTime", "code", "json",
+    "text",
+    "markdown",
+    "badge",
+    "tags",
+    "link",
+    "repoRef",
+    "imageRef",
+    "dateTime",
+    "code",
+    "json",
     "secretRef",
 ];
 
@@ -39,7 +48,11 @@ impl Checker<'_> {
     }
 
     fn require(&mut self, obj: &Value, key: &str, path: &str) {
-        if obj.get(key).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
+        if obj
+            .get(key)
+            .and_then(Value::as_str)
+            .is_none_or(|s| s.trim().is_empty())
+        {
             self.problem(&format!("{path}.{key}"), "is required");
         }
     }
@@ -68,7 +81,11 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
         return c.out;
     }
     if let Some(list) = hints.get("listView") {
-        for (i, col) in c.array(list, "columns", "listView.columns").iter().enumerate() {
+        for (i, col) in c
+            .array(list, "columns", "listView.columns")
+            .iter()
+            .enumerate()
+        {
             let p = format!("listView.columns[{i}]");
             c.require(col, "field", &p);
             c.require(col, "label", &p);
@@ -77,9 +94,18 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
         }
         if let Some(sort) = list.get("defaultSort").filter(|v| !v.is_null()) {
             c.require(sort, "field", "listView.defaultSort");
-            c.one_of(sort, "direction", "listView.defaultSort", &["", "asc", "desc"]);
+            c.one_of(
+                sort,
+                "direction",
+                "listView.defaultSort",
+                &["", "asc", "desc"],
+            );
         }
-        for (i, f) in c.array(list, "defaultFilters", "listView.defaultFilters").iter().enumerate() {
+        for (i, f) in c
+            .array(list, "defaultFilters", "listView.defaultFilters")
+            .iter()
+            .enumerate()
+        {
             let p = format!("listView.defaultFilters[{i}].filterQuery");
             match f.get("filterQuery").and_then(Value::as_str) {
                 Some(q) => {
@@ -92,10 +118,18 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
         }
     }
     if let Some(detail) = hints.get("detailView") {
-        for (i, section) in c.array(detail, "sections", "detailView.sections").iter().enumerate() {
+        for (i, section) in c
+            .array(detail, "sections", "detailView.sections")
+            .iter()
+            .enumerate()
+        {
             let p = format!("detailView.sections[{i}]");
             c.require(section, "title", &p);
-            for (j, field) in c.array(section, "fields", &format!("{p}.fields")).iter().enumerate() {
+            for (j, field) in c
+                .array(section, "fields", &format!("{p}.fields"))
+                .iter()
+                .enumerate()
+            {
                 let fp = format!("{p}.fields[{j}]");
                 c.require(field, "field", &fp);
                 c.one_of(field, "display", &fp, DISPLAY_TYPES);
@@ -103,12 +137,20 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
         }
     }
     if let Some(search) = hints.get("search") {
-        for (i, facet) in c.array(search, "facets", "search.facets").iter().enumerate() {
+        for (i, facet) in c
+            .array(search, "facets", "search.facets")
+            .iter()
+            .enumerate()
+        {
             let p = format!("search.facets[{i}]");
             c.require(facet, "field", &p);
             c.one_of(facet, "display", &p, DISPLAY_TYPES);
         }
-        for (i, f) in c.array(search, "searchableFields", "search.searchableFields").iter().enumerate() {
+        for (i, f) in c
+            .array(search, "searchableFields", "search.searchableFields")
+            .iter()
+            .enumerate()
+        {
             if !f.is_string() {
                 c.problem(&format!("search.searchableFields[{i}]"), "must be a string");
             }
@@ -116,13 +158,27 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
     }
     if let Some(ah) = hints.get("actionHints") {
         for key in ["primary", "secondary"] {
-            for (i, id) in c.array(ah, key, &format!("actionHints.{key}")).iter().enumerate() {
-                if !id.as_str().is_some_and(|id| actions.iter().any(|a| a == id)) {
-                    c.problem(&format!("actionHints.{key}[{i}]"), format!("{id} is not an action of this entity"));
+            for (i, id) in c
+                .array(ah, key, &format!("actionHints.{key}"))
+                .iter()
+                .enumerate()
+            {
+                if !id
+                    .as_str()
+                    .is_some_and(|id| actions.iter().any(|a| a == id))
+                {
+                    c.problem(
+                        &format!("actionHints.{key}[{i}]"),
+                        format!("{id} is not an action of this entity"),
+                    );
                 }
             }
         }
-        for (i, conf) in c.array(ah, "confirmations", "actionHints.confirmations").iter().enumerate() {
+        for (i, conf) in c
+            .array(ah, "confirmations", "actionHints.confirmations")
+            .iter()
+            .enumerate()
+        {
             let p = format!("actionHints.confirmations[{i}]");
             c.require(conf, "action", &p);
             c.require(conf, "prompt", &p);
@@ -130,7 +186,10 @@ pub fn validate_ui_hints(prefix: &str, hints: &Value, actions: &[String]) -> Vec
                 && !id.is_empty()
                 && !actions.iter().any(|a| a == id)
             {
-                c.problem(&format!("{p}.action"), format!("\"{id}\" is not an action of this entity"));
+                c.problem(
+                    &format!("{p}.action"),
+                    format!("\"{id}\" is not an action of this entity"),
+                );
             }
         }
     }
@@ -191,6 +250,9 @@ mod tests {
         ] {
             assert!(got.iter().any(|g| g == expected), "{expected} in {got:?}");
         }
-        assert_eq!(fields(json!({"listView": {"columns": "x"}})), ["e.listView.columns"]);
+        assert_eq!(
+            fields(json!({"listView": {"columns": "x"}})),
+            ["e.listView.columns"]
+        );
     }
 }

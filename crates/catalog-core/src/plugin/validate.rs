@@ -190,7 +190,8 @@ mod tests {
             );
         }
         let mut hints = doc.clone();
-        hints.entities[0].ui_hints = Some(serde_json::json!({"search": {"facets": [{"field": "x", "display": "pill"}]}}));
+        hints.entities[0].ui_hints =
+            Some(serde_json::json!({"search": {"facets": [{"field": "x", "display": "pill"}]}}));
         assert_eq!(
             validate_capabilities("widgets", &hints)[0].field,
             "entities[0].uiHints.search.facets[0].display"

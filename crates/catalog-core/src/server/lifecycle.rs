@@ -472,7 +472,10 @@ fn mount(
         let router = plugin
             .routes()
             .map_err(|e| format!("route registration failed: {e}"))?;
-        Ok(router.nest("/management", management::router(plugin.clone(), generation)))
+        Ok(router.nest(
+            "/management",
+            management::router(plugin.clone(), generation),
+        ))
     }));
     match built {
         Ok(result) => result,
