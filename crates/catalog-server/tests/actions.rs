@@ -27,6 +27,7 @@ on_both_backends!(
     discovery_lists_actions_with_parameter_schemas,
     plugin_declared_actions_run_through_the_same_mechanism,
     plugins_without_actions_answer_501,
+    the_get_path_also_takes_actions,
 );
 
 fn path(name: &str) -> String {
@@ -572,6 +573,45 @@ async fn plugins_without_actions_answer_501(backend: Backend) {
     }
     let plugins = s.get("/api/plugins").await.body;
     assert_eq!(plugins["plugins"][0]["management"]["actions"], Value::Null);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn the_get_path_also_takes_actions(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = env.start().await;
+    let url = format!("{BASE}/mcpservers/{K8S}:action");
+    let r = s
+        .post(
+            &url,
+            &json!({"action": "tag", "params": {"tags": ["via-get-path"]}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(overlay_of(&s, K8S).await["tags"], json!(["via-get-path"]));
+    let r = s
+        .post(
+            &url,
+            &json!({"action": "tag", "params": {"tags": []}, "kind": "Agent"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "the route fixes the kind: {}", r.body);
+    let r = s
+        .post(
+            &format!("{BASE}/mcpservers/{K8S}"),
+            &json!({"action": "tag"}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = s
+        .post(
+            &format!("{BASE}/mcpservers/nope:action"),
+            &json!({"action": "tag", "params": {"tags": []}}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = s.post(&url, &json!({"action": "nope"})).await;
+    assert_eq!(r.status, 400, "{}", r.body);
     s.stop().await;
     env.cleanup().await;
 }

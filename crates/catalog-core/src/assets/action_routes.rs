@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::action_request::{check_action_request, parse_action_request};
 use crate::error::{ApiError, ErrorCode};
-use crate::plugin::{ActionRequest, ActionResult, ActionScope, CatalogPlugin};
+use crate::plugin::{ActionProvider, ActionRequest, ActionResult, ActionScope, CatalogPlugin};
 
 /// Suffix that marks an action on the last path segment (UA-38).
 const ACTION_SUFFIX: &str = ":action";
@@ -36,13 +36,13 @@ pub fn action_routes<S: Clone + Send + Sync + 'static>(
         )
 }
 
-/// Runs UA-41's checks in order, then the action.
+/// `POST entities/{name}:action`: the 501 check, then [`run_entity_action`].
 async fn entity_action(
     plugin: Arc<dyn CatalogPlugin>,
     path: String,
     body: Bytes,
 ) -> Result<Json<ActionResult>, ApiError> {
-    let Some(name) = path.strip_suffix(ACTION_SUFFIX) else {
+    let Some(name) = action_target(&path) else {
         return Err(ApiError::not_found("no route matches this path"));
     };
     let provider = plugin.action_provider().ok_or_else(|| {
@@ -51,10 +51,38 @@ async fn entity_action(
             format!("plugin \"{}\" does not support actions", plugin.name()),
         )
     })?;
-    let request = parse_action_request(&body)?;
+    run_entity_action(provider, name, &body, None).await
+}
+
+/// The target of `{name}:action` (the last path segment), or `None` without the suffix.
+pub fn action_target(segment: &str) -> Option<&str> {
+    segment.strip_suffix(ACTION_SUFFIX)
+}
+
+/// UA-41 steps 3–9 for an asset action on `name`; `kind` fixes the kind when the route
+/// already names it (UA-39).
+pub async fn run_entity_action(
+    provider: &dyn ActionProvider,
+    name: &str,
+    body: &[u8],
+    kind: Option<&str>,
+) -> Result<Json<ActionResult>, ApiError> {
+    let request = parse_action_request(body)?;
     let definitions = provider.list_actions(ActionScope::Asset);
     let (_, params) = check_action_request(&definitions, ActionScope::Asset, &request)?;
-    let request = ActionRequest { params, ..request };
+    let kind = match (kind, request.kind) {
+        (Some(fixed), Some(asked)) if asked != fixed => {
+            return Err(ApiError::not_found(format!(
+                "no {asked} \"{name}\" on this route"
+            )));
+        }
+        (fixed, asked) => fixed.map(str::to_string).or(asked),
+    };
+    let request = ActionRequest {
+        params,
+        kind,
+        ..request
+    };
     Ok(Json(
         provider
             .handle_action(ActionScope::Asset, name, request)

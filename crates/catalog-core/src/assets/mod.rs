@@ -13,7 +13,7 @@ mod overlays;
 mod routes;
 
 pub use action_request::{check_action_request, check_params, parse_action_request};
-pub use action_routes::action_routes;
+pub use action_routes::{action_routes, action_target, run_entity_action};
 pub use action_spec::{ActionEffect, ActionHandler, ActionInput, ActionSpec, ParamSpec};
 pub use assembled_capabilities::{assembled_capabilities, pluralize, words};
 pub use builtin_actions::BUILTIN_ACTIONS;

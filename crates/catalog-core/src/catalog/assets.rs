@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::DeclarativePlugin;
 use super::runtime::Runtime;
+use super::{DeclarativePlugin, Shared};
 use crate::assets::{ActionInput, OverlayKey, SourceRef, asset_entity, asset_resource};
 use crate::entity::Entity;
 use crate::error::ApiError;
@@ -17,11 +17,13 @@ use crate::plugin::{
     AssetLister,
 };
 
-impl DeclarativePlugin {
+impl Shared {
     fn not_found(&self, name: &str) -> ApiError {
-        ApiError::not_found(format!("{} \"{name}\" not found", self.spec().kind.noun))
+        ApiError::not_found(format!("{} \"{name}\" not found", self.spec.kind.noun))
     }
+}
 
+impl DeclarativePlugin {
     /// The envelope of one served entity.
     fn envelope(
         &self,
@@ -52,15 +54,12 @@ fn source_refs(rt: &Runtime) -> HashMap<String, (String, String)> {
         .collect()
 }
 
+/// On the shared state, so the native routes can run actions too (UA-39).
 #[async_trait]
-impl ActionProvider for DeclarativePlugin {
+impl ActionProvider for Shared {
     fn list_actions(&self, scope: ActionScope) -> Vec<ActionDefinition> {
         match scope {
-            ActionScope::Asset => self
-                .spec()
-                .entity_actions()
-                .map(|a| a.definition())
-                .collect(),
+            ActionScope::Asset => self.spec.entity_actions().map(|a| a.definition()).collect(),
             ActionScope::Source => Vec::new(),
         }
     }
@@ -74,7 +73,7 @@ impl ActionProvider for DeclarativePlugin {
         target: &str,
         request: ActionRequest,
     ) -> Result<ActionResult, ApiError> {
-        let spec = self.spec();
+        let spec = self.spec;
         let action = spec
             .entity_actions()
             .find(|a| scope == ActionScope::Asset && a.id == request.action)
@@ -88,7 +87,7 @@ impl ActionProvider for DeclarativePlugin {
                     ),
                 )
             })?;
-        let rt = self.shared.runtime()?;
+        let rt = self.runtime()?;
         let kind = spec.kind.kind;
         if request.kind.as_deref().is_some_and(|k| k != kind) {
             return Err(self.not_found(target));

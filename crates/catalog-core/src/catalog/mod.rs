@@ -175,6 +175,6 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     fn action_provider(&self) -> Option<&dyn crate::plugin::ActionProvider> {
-        Some(self)
+        Some(&*self.shared)
     }
 }

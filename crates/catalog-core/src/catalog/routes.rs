@@ -2,16 +2,18 @@
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
 
 use super::Shared;
-use crate::assets::Overlays;
+use crate::assets::{Overlays, action_target, run_entity_action};
 use crate::entity::Entity;
 use crate::error::ApiError;
+use crate::plugin::ActionResult;
 use crate::query::{list_page, query_pairs};
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
@@ -19,7 +21,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let plural = shared.spec.kind.plural;
     Router::new()
         .route(&format!("/{plural}"), get(list))
-        .route(&format!("/{plural}/{{name}}"), get(get_one))
+        .route(&format!("/{plural}/{{name}}"), get(get_one).post(action))
         .with_state(shared)
 }
 
@@ -52,6 +54,17 @@ fn write_with_overlay(overlays: &Overlays, e: &Entity, out: &mut String) {
         Some(o) => o.splice_into(e.json.get(), out),
         None => out.push_str(e.json.get()),
     }
+}
+
+/// `POST /{plural}/{name}:action`: an asset action with the kind fixed by the route (UA-39).
+async fn action(
+    State(shared): State<Arc<Shared>>,
+    Path(segment): Path<String>,
+    body: Bytes,
+) -> Result<Json<ActionResult>, ApiError> {
+    let name =
+        action_target(&segment).ok_or_else(|| ApiError::not_found("no route matches this path"))?;
+    run_entity_action(&*shared, name, &body, Some(shared.spec.kind.kind)).await
 }
 
 async fn get_one(
