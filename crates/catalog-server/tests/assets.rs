@@ -54,6 +54,15 @@ async fn overlays_survive_refresh_reimport_and_restart(backend: Backend) {
     let r = act(&s, K8S, json!({"action": "deprecate"})).await;
     assert_eq!(r.body["data"]["lifecycle"], "deprecated", "{}", r.body);
 
+    let listed = s
+        .get("/api/assets?kind=McpServer&filterQuery=tags%3D%27gpu%27")
+        .await;
+    assert_eq!(
+        listed.body["items"][0]["spec"]["toolCount"], 12,
+        "{}",
+        listed.body
+    );
+
     // Re-import: the entity disappears from its source, then returns with changed content.
     let without = remove_entry(&original, K8S);
     assert_ne!(without, original);
@@ -147,6 +156,7 @@ async fn check_overlay_visible(s: &TestServer, tool_count: i64) {
     assert_eq!(tagged.status, 200, "{}", tagged.body);
     assert_eq!(tagged.body["size"], 1, "{}", tagged.body);
     assert_eq!(tagged.body["items"][0]["metadata"]["name"], K8S);
+    assert_eq!(tagged.body["items"][0]["spec"]["toolCount"], tool_count);
 }
 
 async fn envelopes_follow_the_schema(backend: Backend) {

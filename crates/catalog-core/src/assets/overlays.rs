@@ -2,6 +2,7 @@
 //! each committed write, so reads never touch the database.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::overlay::Overlay;
@@ -17,6 +18,8 @@ pub struct Overlays {
     map: RwLock<HashMap<String, ByName>>,
     /// Serialises this process's writes so memory follows the database's commit order.
     write: tokio::sync::Mutex<()>,
+    /// Bumped on every change (lets derived views know they are stale).
+    generation: AtomicU64,
 }
 
 impl Overlays {
@@ -29,7 +32,13 @@ impl Overlays {
         Ok(Self {
             map: RwLock::new(map),
             write: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// Changes so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Whether no overlay is set (reads can skip the lookups).
@@ -58,6 +67,7 @@ impl Overlays {
         } else {
             by_name.insert(key.name.to_string(), Arc::new(next.clone()));
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok((next, out))
     }
 

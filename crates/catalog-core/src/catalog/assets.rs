@@ -12,6 +12,7 @@ use super::{DeclarativePlugin, Shared};
 use crate::assets::{ActionInput, OverlayKey, SourceRef, asset_entity, asset_resource};
 use crate::entity::Entity;
 use crate::error::ApiError;
+use crate::index::Snapshot;
 use crate::plugin::{
     ActionDefinition, ActionProvider, ActionRequest, ActionResult, ActionScope, AssetGetter,
     AssetLister,
@@ -140,16 +141,37 @@ impl ActionProvider for Shared {
     }
 }
 
+/// The envelopes of one snapshot and overlay generation, reused until either changes.
+pub(crate) struct AssetCache {
+    snapshot: Arc<Snapshot>,
+    overlays: u64,
+    items: Vec<Arc<Entity>>,
+}
+
 impl AssetLister for DeclarativePlugin {
     fn list_assets(&self) -> Result<Vec<Arc<Entity>>, ApiError> {
         let rt = self.shared.runtime()?;
+        let snapshot = rt.snapshot.load_full();
+        let overlays = rt.overlays.generation();
+        let mut cache = rt.assets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.as_ref()
+            && Arc::ptr_eq(&c.snapshot, &snapshot)
+            && c.overlays == overlays
+        {
+            return Ok(c.items.clone());
+        }
         let sources = source_refs(&rt);
-        let snapshot = rt.snapshot.load();
-        Ok(snapshot
+        let items: Vec<Arc<Entity>> = snapshot
             .entities()
             .iter()
             .map(|e| asset_entity(e, &self.envelope(&rt, e, &sources)))
-            .collect())
+            .collect();
+        *cache = Some(AssetCache {
+            snapshot,
+            overlays,
+            items: items.clone(),
+        });
+        Ok(items)
     }
 }
 

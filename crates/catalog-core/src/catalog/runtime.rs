@@ -32,6 +32,8 @@ pub(crate) struct Runtime {
     pub(crate) errors: Mutex<VecDeque<DiagnosticError>>,
     /// User overlays, merged into every read.
     pub(crate) overlays: Overlays,
+    /// Asset envelopes of the current snapshot and overlays.
+    pub(crate) assets: Mutex<Option<super::assets::AssetCache>>,
 }
 
 impl Runtime {
@@ -125,6 +127,7 @@ impl Runtime {
             sources: RwLock::new(sources),
             errors: Mutex::new(VecDeque::new()),
             overlays,
+            assets: Mutex::new(None),
         };
         let _guard = shared.ingest.lock().await;
         let enabled: Vec<SourceConfig> = runtime
