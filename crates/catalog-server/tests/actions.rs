@@ -28,6 +28,7 @@ on_both_backends!(
     plugin_declared_actions_run_through_the_same_mechanism,
     plugins_without_actions_answer_501,
     the_get_path_also_takes_actions,
+    two_servers_on_one_database_lose_no_update,
 );
 
 fn path(name: &str) -> String {
@@ -612,6 +613,37 @@ async fn the_get_path_also_takes_actions(backend: Backend) {
     assert_eq!(r.status, 404, "{}", r.body);
     let r = s.post(&url, &json!({"action": "nope"})).await;
     assert_eq!(r.status, 400, "{}", r.body);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Two servers share one database (two replicas): concurrent annotations through both are all
+/// stored, because each update locks its overlay row from read to write (UA-35).
+async fn two_servers_on_one_database_lose_no_update(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let a = Arc::new(env.start().await);
+    let b = Arc::new(env.start().await);
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let body =
+                json!({"action": "annotate", "params": {"annotations": {format!("k{i}"): "v"}}});
+            act(&s, K8S, body).await.status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    Arc::into_inner(a).unwrap().stop().await;
+    Arc::into_inner(b).unwrap().stop().await;
+    let s = env.start().await;
+    let overlay = overlay_of(&s, K8S).await;
+    assert_eq!(
+        overlay["annotations"].as_object().unwrap().len(),
+        24,
+        "{overlay}"
+    );
     s.stop().await;
     env.cleanup().await;
 }

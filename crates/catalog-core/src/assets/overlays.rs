@@ -13,7 +13,6 @@ use crate::store::{Database, StoreError};
 type ByName = HashMap<String, Arc<Overlay>>;
 
 /// Overlays by kind and name.
-#[derive(Default)]
 pub struct Overlays {
     map: RwLock<HashMap<String, ByName>>,
     /// Serialises this process's writes so memory follows the database's commit order.
