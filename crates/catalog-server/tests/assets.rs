@@ -124,6 +124,11 @@ async fn check_overlay_visible(s: &TestServer, tool_count: i64) {
         json!({"owner": "ml"})
     );
     assert_eq!(native.body["overlay"]["lifecycle"], "deprecated");
+    let generic = s.get(&format!("{BASE}/management/entities/{K8S}")).await;
+    assert_eq!(
+        generic.body, native.body,
+        "the generic get shows the overlay too"
+    );
     let list = s
         .get(&format!("{BASE}/mcpservers?filterQuery=name%3D%27{K8S}%27"))
         .await;
