@@ -24,27 +24,20 @@ impl Shared {
     }
 }
 
-impl DeclarativePlugin {
-    /// The envelope of one served entity.
-    fn envelope(
-        &self,
-        rt: &Runtime,
-        e: &Entity,
-        sources: &HashMap<String, (String, String)>,
-    ) -> Value {
-        let native: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
-        let overlay = rt.overlays.get(&e.kind, &e.name);
-        let source = sources.get(&*e.source_id);
-        asset_resource(
-            e,
-            &native,
-            overlay.as_deref(),
-            SourceRef {
-                name: source.map(|s| s.0.as_str()),
-                source_type: source.map(|s| s.1.as_str()),
-            },
-        )
-    }
+/// The envelope of one served entity, with its overlay.
+fn envelope(rt: &Runtime, e: &Entity, sources: &HashMap<String, (String, String)>) -> Value {
+    let native: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
+    let overlay = rt.overlays.get(&e.kind, &e.name);
+    let source = sources.get(&*e.source_id);
+    asset_resource(
+        e,
+        &native,
+        overlay.as_deref(),
+        SourceRef {
+            name: source.map(|s| s.0.as_str()),
+            source_type: source.map(|s| s.1.as_str()),
+        },
+    )
 }
 
 /// Source id → (display name, type).
@@ -164,7 +157,7 @@ impl AssetLister for DeclarativePlugin {
         let items: Vec<Arc<Entity>> = snapshot
             .entities()
             .iter()
-            .map(|e| asset_entity(e, &self.envelope(&rt, e, &sources)))
+            .map(|e| asset_entity(e, &envelope(&rt, e, &sources)))
             .collect();
         *cache = Some(AssetCache {
             snapshot,
@@ -184,6 +177,6 @@ impl AssetGetter for DeclarativePlugin {
         let snapshot = rt.snapshot.load();
         Ok(snapshot
             .get(name, None)
-            .map(|e| self.envelope(&rt, e, &source_refs(&rt))))
+            .map(|e| envelope(&rt, e, &source_refs(&rt))))
     }
 }
