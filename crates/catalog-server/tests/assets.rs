@@ -327,6 +327,8 @@ async fn asset_list_rejects_bad_input(backend: Backend) {
     for (query, field) in [
         ("plugin=nope", "plugin"),
         ("plugin=mcp&plugin=agents", "plugin"),
+        ("kind=Nope", "kind"),
+        ("kind=mcpserver", "kind"),
         ("pageSize=0", "pageSize"),
         ("pageSize=100000", "pageSize"),
         ("orderBy=toolCount", "orderBy"),

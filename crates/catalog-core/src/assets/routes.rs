@@ -55,6 +55,15 @@ async fn list(
             format!("unknown plugin \"{p}\""),
         ));
     }
+    if let Some(k) = kind
+        && !active.iter().any(|e| {
+            e.plugin
+                .capabilities_provider()
+                .is_some_and(|c| c.capabilities().entity_kinds.iter().any(|ek| ek == k))
+        })
+    {
+        return Err(ApiError::bad_field("kind", format!("unknown kind \"{k}\"")));
+    }
     let mut assets = Vec::new();
     for entry in active {
         if plugin.is_some_and(|p| p != entry.plugin.name()) {
