@@ -223,6 +223,55 @@ mod tests {
         );
     }
 
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "[a-z ]{0,8}".prop_map(Value::String),
+            prop_oneof![
+                Just("tag"),
+                Just("tags"),
+                Just("action"),
+                Just("params"),
+                Just("dryRun")
+            ]
+            .prop_map(|s| Value::String(s.into())),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("action".to_string()),
+                        Just("params".to_string()),
+                        Just("dryRun".to_string()),
+                        Just("tags".to_string()),
+                        "[a-z]{1,4}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any body is either accepted or refused with a 400; nothing panics.
+        #[test]
+        fn arbitrary_bodies_never_panic(body in any_json()) {
+            let defs = [def()];
+            let bytes = serde_json::to_vec(&body).unwrap();
+            if let Err(e) = parse_action_request(&bytes)
+                .and_then(|r| check_action_request(&defs, ActionScope::Asset, &r).map(|_| ()))
+            {
+                proptest::prop_assert_eq!(e.code, crate::error::ErrorCode::BadRequest);
+            }
+        }
+    }
+
     #[test]
     fn defaults_fill_absent_parameters() {
         let p = ActionParameter {
