@@ -93,6 +93,17 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     async fn init(&self, config: InitConfig) -> Result<(), PluginError> {
+        let problems = crate::schema::self_check(self.shared.spec);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems
+                .into_iter()
+                .map(|(f, m)| format!("{f}: {m}"))
+                .collect();
+            return Err(PluginError::new(format!(
+                "the list endpoint would refuse advertised fields: {}",
+                list.join("; ")
+            )));
+        }
         let runtime = Runtime::load(&self.shared, config).await?;
         self.shared.runtime.store(Some(Arc::new(runtime)));
         Ok(())

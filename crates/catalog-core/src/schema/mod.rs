@@ -2,6 +2,9 @@
 //! capabilities document, UI/CLI hints, the sort whitelist and the `q` search fields from it.
 
 pub mod common;
+mod self_check;
+
+pub use self_check::self_check;
 
 use crate::plugin::{
     CapabilitiesV2, CliHints, Column, DetailField, Endpoints, EntityCapabilities, EntityFields,
