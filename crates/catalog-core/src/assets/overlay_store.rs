@@ -97,7 +97,8 @@ pub async fn update_overlay<T>(
         let body: String = sqlx::query_scalar(select)
             .bind(namespace).bind(plugin).bind(kind).bind(name)
             .fetch_one(&mut *tx).await.map_err(store)?;
-        let current: Overlay = serde_json::from_str(&body).unwrap_or_default();
+        // An unreadable stored overlay is never silently replaced.
+        let current: Overlay = serde_json::from_str(&body).map_err(ApiError::internal)?;
         let change = change.take().expect("runs once");
         let (mut next, out) = change(current)?;
         next.updated_at = now_ms();
