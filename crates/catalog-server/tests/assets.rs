@@ -15,6 +15,7 @@ on_both_backends!(
     envelopes_follow_the_schema,
     asset_list_filters_on_envelope_shorthands,
     asset_list_rejects_bad_input,
+    unreadable_overlays_are_reported_not_replaced,
 );
 
 fn action_path(name: &str) -> String {
@@ -358,6 +359,50 @@ async fn asset_list_rejects_bad_input(backend: Backend) {
         ))
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Runs one statement against the test's database.
+async fn execute(env: &Env, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &env.database_url {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => {
+            let url = format!("sqlite://{}", env.data_dir().join("catalog.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn unreadable_overlays_are_reported_not_replaced(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = env.start().await;
+    let r = act(&s, K8S, json!({"action": "tag", "params": {"tags": ["a"]}})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    s.stop().await;
+    execute(&env, "UPDATE catalog_overlays SET body = 'not json'").await;
+    let s = env.start().await;
+    // Reads skip it; a write refuses to overwrite it.
+    let native = s.get(&format!("{BASE}/mcpservers/{K8S}")).await;
+    assert_eq!(native.status, 200);
+    assert!(native.body.get("overlay").is_none(), "{}", native.body);
+    let r = act(&s, K8S, json!({"action": "tag", "params": {"tags": ["b"]}})).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert_eq!(r.body["message"], "internal server error");
+    let r = act(
+        &s,
+        K8S,
+        json!({"action": "tag", "dryRun": true, "params": {"tags": ["b"]}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "a dry-run reads memory only: {}", r.body);
     s.stop().await;
     env.cleanup().await;
 }
