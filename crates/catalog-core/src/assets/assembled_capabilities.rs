@@ -7,7 +7,7 @@ use crate::plugin::{
 };
 
 /// Lowercased plural of a kind: consonant+`y` → `ies`, `s`/`x`/`ch`/`sh` → `es`, else `s`.
-pub fn pluralize(kind: &str) -> String {
+fn pluralize(kind: &str) -> String {
     let lower = kind.to_lowercase();
     let mut chars = lower.chars().rev();
     let (last, before) = (chars.next(), chars.next());
@@ -20,7 +20,7 @@ pub fn pluralize(kind: &str) -> String {
 }
 
 /// A PascalCase kind split into words: `McpServer` → `Mcp Server`.
-pub fn words(kind: &str) -> String {
+fn words(kind: &str) -> String {
     let mut out = String::with_capacity(kind.len() + 4);
     for (i, c) in kind.chars().enumerate() {
         if i > 0 && c.is_uppercase() {

@@ -15,7 +15,7 @@ mod routes;
 pub use action_request::{check_action_request, check_params, parse_action_request};
 pub use action_routes::{action_routes, action_target, run_entity_action};
 pub use action_spec::{ActionEffect, ActionHandler, ActionInput, ActionSpec, ParamSpec};
-pub use assembled_capabilities::{assembled_capabilities, pluralize, words};
+pub use assembled_capabilities::assembled_capabilities;
 pub use builtin_actions::BUILTIN_ACTIONS;
 pub use envelope::{API_VERSION, ASSET_SPEC, SourceRef, asset_entity, asset_resource};
 pub use overlay::{LIFECYCLES, Overlay};
