@@ -1,6 +1,7 @@
 //! The catalog-of-catalogs framework: plugin contract and registry, server lifecycle, storage,
 //! in-memory read path, list contract, and the declarative plugin most catalogs are built from.
 
+pub mod assets;
 pub mod catalog;
 pub mod entity;
 pub mod error;

@@ -214,6 +214,40 @@ static NO_COLUMNS: catalog_core::schema::PluginSpec = catalog_core::schema::Plug
     )
 };
 
+fn no_effect(
+    _: &catalog_core::assets::ActionInput<'_>,
+    overlay: catalog_core::assets::Overlay,
+) -> Result<catalog_core::assets::ActionEffect, catalog_core::error::ApiError> {
+    Ok(catalog_core::assets::ActionEffect {
+        overlay,
+        summary: String::new(),
+        data: serde_json::Value::Null,
+    })
+}
+
+static BAD_ACTION: catalog_core::schema::PluginSpec = catalog_core::schema::PluginSpec {
+    description: "declares an action with an invalid id",
+    actions: &[catalog_core::assets::ActionSpec {
+        id: "Bad Id",
+        display_name: "Bad",
+        description: "Invalid id",
+        supports_dry_run: true,
+        idempotent: true,
+        destructive: false,
+        parameters: &[],
+        handler: no_effect,
+    }],
+    ..catalog_core::schema::PluginSpec::new(
+        "bad-action",
+        catalog_core::schema::KindSpec::new(
+            "Doohickey",
+            "doohickeys",
+            "doohickeys",
+            &[catalog_core::schema::FieldSpec::string("name", "Name").sortable()],
+        ),
+    )
+};
+
 static SAME_KIND: catalog_core::schema::PluginSpec = catalog_core::schema::PluginSpec {
     name: "mcp-copy",
     ..catalog_plugin_mcp::SPEC
@@ -228,6 +262,7 @@ async fn invalid_capabilities_fail_only_that_plugin() {
             registry(vec![
                 Arc::new(DeclarativePlugin::new(&NO_COLUMNS)),
                 Arc::new(DeclarativePlugin::new(&SAME_KIND)),
+                Arc::new(DeclarativePlugin::new(&BAD_ACTION)),
             ]),
         )
         .await;
@@ -247,6 +282,13 @@ async fn invalid_capabilities_fail_only_that_plugin() {
     assert!(
         error.contains("invalid capabilities document")
             && error.contains("entities[0].fields.columns"),
+        "{error}"
+    );
+    let bad_action = entry("bad-action");
+    assert_eq!(bad_action["healthy"], false);
+    let error = bad_action["status"]["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("actions[5].id") && error.contains("[a-z][a-z0-9-]*"),
         "{error}"
     );
     let copy = entry("mcp-copy");

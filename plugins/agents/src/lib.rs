@@ -92,6 +92,7 @@ pub static SPEC: PluginSpec = PluginSpec {
             content: include_str!("../data/research-agents.yaml"),
         },
     ],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

@@ -86,6 +86,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "sample-guardrails.yaml",
         content: include_str!("../data/sample-guardrails.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

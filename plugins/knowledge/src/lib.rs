@@ -60,6 +60,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "sample-knowledge-sources.yaml",
         content: include_str!("../data/sample-knowledge-sources.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

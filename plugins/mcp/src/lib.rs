@@ -67,6 +67,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "mcp-servers.yaml",
         content: include_str!("../data/mcp-servers.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

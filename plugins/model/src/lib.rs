@@ -79,6 +79,7 @@ pub static SPEC: PluginSpec = PluginSpec {
             content: include_str!("../data/dev-community-models.yaml"),
         },
     ],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

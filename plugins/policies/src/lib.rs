@@ -82,6 +82,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "sample-policies.yaml",
         content: include_str!("../data/sample-policies.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

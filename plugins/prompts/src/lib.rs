@@ -64,6 +64,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "sample-prompts.yaml",
         content: include_str!("../data/sample-prompts.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

@@ -87,6 +87,7 @@ pub static SPEC: PluginSpec = PluginSpec {
         file_name: "sample-skills.yaml",
         content: include_str!("../data/sample-skills.yaml"),
     }],
+    actions: &[],
 };
 
 catalog_core::declare_plugin!(SPEC);

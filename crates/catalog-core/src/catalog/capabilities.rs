@@ -160,8 +160,11 @@ impl EntityGetter for DeclarativePlugin {
         }
         let rt = self.shared.runtime.load_full()?;
         let snapshot = rt.snapshot.load();
-        snapshot
-            .get(name, None)
-            .and_then(|e| serde_json::from_str(e.json.get()).ok())
+        let entity = snapshot.get(name, None)?;
+        let mut native: Value = serde_json::from_str(entity.json.get()).ok()?;
+        if let Some(overlay) = rt.overlays.get(&entity.kind, &entity.name) {
+            native["overlay"] = overlay.to_json();
+        }
+        Some(native)
     }
 }

@@ -8,6 +8,9 @@ use crate::provider::SourceError;
 use crate::schema::PluginSpec;
 use crate::store::EntityRow;
 
+/// Native key under which reads show the user overlay (UA-37); sources may not use it.
+const RESERVED_OVERLAY_KEY: &str = "overlay";
+
 /// Most problems listed in one source error.
 const MAX_REPORTED: usize = 5;
 
@@ -47,6 +50,11 @@ pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, Sou
                 continue;
             }
         };
+        if entry.contains_key(RESERVED_OVERLAY_KEY) {
+            problems.push(format!(
+                "entry {i} ({name}): field '{RESERVED_OVERLAY_KEY}' is reserved for user overlays"
+            ));
+        }
         for field in spec.kind.fields.iter().filter(|f| !f.path.contains('.')) {
             match entry.get(field.path) {
                 None | Some(Value::Null) if field.required => {
@@ -197,5 +205,30 @@ pub fn search_text(spec: &PluginSpec, e: &Entity, out: &mut String) {
         if field.searchable && field.name != "name" {
             value.push_search_text(out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{FieldSpec, KindSpec, PluginSpec};
+
+    static SPEC: PluginSpec = PluginSpec::new(
+        "widgets",
+        KindSpec::new(
+            "Widget",
+            "widgets",
+            "widgets",
+            &[FieldSpec::string("name", "Name")],
+        ),
+    );
+
+    #[test]
+    fn the_overlay_key_is_reserved() {
+        let doc = serde_json::json!({"widgets": [{"name": "a", "overlay": {"tags": ["x"]}}]});
+        let err = validate_entries(&SPEC, doc).unwrap_err();
+        assert!(err.0.contains("'overlay' is reserved"), "{}", err.0);
+        let ok = serde_json::json!({"widgets": [{"name": "a"}]});
+        assert_eq!(validate_entries(&SPEC, ok).unwrap().len(), 1);
     }
 }

@@ -2,10 +2,14 @@
 //! persistence, snapshot read path, list/get routes, refresh, diagnostics, hints, capabilities).
 //! Plugin crates only declare their spec and register it with [`declare_plugin!`](crate::declare_plugin).
 
+mod assets;
 mod capabilities;
 mod entry;
 mod ingest;
 mod routes;
+
+pub use entry::search_text;
+pub(crate) use routes::json_response;
 mod runtime;
 mod source_checks;
 
@@ -90,6 +94,17 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     async fn init(&self, config: InitConfig) -> Result<(), PluginError> {
+        let problems = crate::schema::self_check(self.shared.spec);
+        if !problems.is_empty() {
+            let list: Vec<String> = problems
+                .into_iter()
+                .map(|(f, m)| format!("{f}: {m}"))
+                .collect();
+            return Err(PluginError::new(format!(
+                "the list endpoint would refuse advertised fields: {}",
+                list.join("; ")
+            )));
+        }
         let runtime = Runtime::load(&self.shared, config).await?;
         self.shared.runtime.store(Some(Arc::new(runtime)));
         Ok(())
@@ -165,5 +180,17 @@ impl CatalogPlugin for DeclarativePlugin {
 
     fn entity_getter(&self) -> Option<&dyn crate::plugin::EntityGetter> {
         Some(self)
+    }
+
+    fn asset_lister(&self) -> Option<&dyn crate::plugin::AssetLister> {
+        Some(self)
+    }
+
+    fn asset_getter(&self) -> Option<&dyn crate::plugin::AssetGetter> {
+        Some(self)
+    }
+
+    fn action_provider(&self) -> Option<&dyn crate::plugin::ActionProvider> {
+        Some(&*self.shared)
     }
 }

@@ -2,23 +2,26 @@
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
 
 use super::Shared;
+use crate::assets::{Overlays, action_target, run_entity_action};
+use crate::entity::Entity;
 use crate::error::ApiError;
-use crate::index::Bitset;
-use crate::query::{ListParams, compile_query, query_pairs, run_list};
+use crate::plugin::ActionResult;
+use crate::query::{list_page, query_pairs};
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let plural = shared.spec.kind.plural;
     Router::new()
         .route(&format!("/{plural}"), get(list))
-        .route(&format!("/{plural}/{{name}}"), get(get_one))
+        .route(&format!("/{plural}/{{name}}"), get(get_one).post(action))
         .with_state(shared)
 }
 
@@ -34,44 +37,34 @@ async fn list(
     let rt = shared.runtime()?;
     let pairs = query_pairs(raw.as_deref())?;
     let spec = shared.spec;
-    let params = ListParams::parse(&pairs, spec)?;
-    // Compiled once per request. Offsets in errors count from the value as sent, so the raw
-    // parameter is parsed rather than the trimmed copy (leading blanks are only whitespace).
-    let filter = match &params.filter_query {
-        None => None,
-        Some(_) => {
-            let raw = pairs
-                .iter()
-                .find(|(k, _)| k == "filterQuery")
-                .map_or("", |(_, v)| v.as_str());
-            Some(compile_query(spec, raw.trim_end())?)
-        }
-    };
     let snapshot = rt.snapshot.load();
-    // Every condition becomes a set of snapshot positions; the sets are intersected word-wise.
-    let mut keep: Option<Bitset> = None;
-    let mut restrict = |set: Bitset| match &mut keep {
-        Some(k) => k.and(&set),
-        None => keep = Some(set),
-    };
-    if !params.sources.is_empty() {
-        restrict(
-            snapshot
-                .entities()
-                .iter()
-                .map(|e| params.sources.iter().any(|s| **s == *e.source_id))
-                .collect(),
-        );
-    }
-    if let Some(q) = params.q.as_deref() {
-        restrict(snapshot.search(q));
-    }
-    if let Some(f) = &filter {
-        restrict(f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
-    }
     let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
-    let page = run_list(&snapshot, &params, &scope, keep.as_ref())?;
-    Ok(json_response(page.to_json()))
+    let page = list_page(spec, &snapshot, &pairs, &scope)?;
+    if rt.overlays.is_empty() {
+        return Ok(json_response(page.to_json()));
+    }
+    Ok(json_response(page.to_json_with(|e, out| {
+        write_with_overlay(&rt.overlays, e, out)
+    })))
+}
+
+/// Writes an entity's native JSON with its overlay, if any, as a top-level `overlay` (UA-37).
+fn write_with_overlay(overlays: &Overlays, e: &Entity, out: &mut String) {
+    match overlays.get(&e.kind, &e.name) {
+        Some(o) => o.splice_into(e.json.get(), out),
+        None => out.push_str(e.json.get()),
+    }
+}
+
+/// `POST /{plural}/{name}:action`: an asset action with the kind fixed by the route (UA-39).
+async fn action(
+    State(shared): State<Arc<Shared>>,
+    Path(segment): Path<String>,
+    body: Bytes,
+) -> Result<Json<ActionResult>, ApiError> {
+    let name =
+        action_target(&segment).ok_or_else(|| ApiError::not_found("no route matches this path"))?;
+    run_entity_action(&*shared, name, &body, Some(shared.spec.kind.kind)).await
 }
 
 async fn get_one(
@@ -87,7 +80,11 @@ async fn get_one(
         .map(|(_, v)| v.as_str());
     let snapshot = rt.snapshot.load();
     match snapshot.get(&name, source) {
-        Some(e) => Ok(json_response(e.json.get().to_string())),
+        Some(e) => {
+            let mut out = String::with_capacity(e.json.get().len());
+            write_with_overlay(&rt.overlays, e, &mut out);
+            Ok(json_response(out))
+        }
         None => Err(ApiError::not_found(format!(
             "{} \"{name}\" not found",
             shared.spec.kind.noun

@@ -9,6 +9,7 @@ use catalog_config::SourceConfig;
 use super::Shared;
 use super::entry::{entity_from_row, search_text};
 use super::ingest::sync_sources;
+use crate::assets::Overlays;
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, InitConfig, PluginError};
 use crate::store::{self, SourceStatusRow};
@@ -29,6 +30,10 @@ pub(crate) struct Runtime {
     pub(crate) snapshot: ArcSwap<Snapshot>,
     pub(crate) sources: RwLock<Vec<SourceState>>,
     pub(crate) errors: Mutex<VecDeque<DiagnosticError>>,
+    /// User overlays, merged into every read.
+    pub(crate) overlays: Overlays,
+    /// Asset envelopes of the current snapshot and overlays.
+    pub(crate) assets: Mutex<Option<super::assets::AssetCache>>,
 }
 
 impl Runtime {
@@ -71,6 +76,9 @@ impl Runtime {
                 .into_iter()
                 .map(|r| (r.source_id.clone(), r))
                 .collect();
+        let overlays = Overlays::load(db, &ns, spec.name)
+            .await
+            .map_err(|e| fail("loading overlays", e))?;
         let rows = store::load_entities(db, &ns, spec.name)
             .await
             .map_err(|e| fail("loading entities", e))?;
@@ -121,6 +129,8 @@ impl Runtime {
             snapshot: ArcSwap::from_pointee(snapshot),
             sources: RwLock::new(sources),
             errors: Mutex::new(VecDeque::new()),
+            overlays,
+            assets: Mutex::new(None),
         };
         let enabled: Vec<SourceConfig> = runtime
             .source_configs()

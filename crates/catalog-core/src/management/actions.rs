@@ -1,5 +1,4 @@
-//! Source actions (SM-65, SM-66): `GET /actions/source` and `POST /sources/{id}:action` with the
-//! builtin `refresh`, `enable` and `disable`.
+//! Source actions (SM-65, SM-66): `POST /sources/{id}:action` with the builtin `refresh`, `enable` and `disable`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,21 +11,39 @@ use super::refresh::limited_refresh;
 use super::response::{bad_request_at, with_extra};
 use super::routes::{Ctx, decode, if_match, set_enabled};
 use crate::error::{ApiError, ErrorCode};
+use crate::plugin::{ActionDefinition, ActionScope};
 
-/// The builtin source actions (SM-65, SM-66).
-fn builtin_actions() -> Value {
-    json!([
-        {"id": "refresh", "displayName": "Refresh", "description": "Reload the source now", "scope": "source", "supportsDryRun": false, "idempotent": true},
-        {"id": "enable", "displayName": "Enable", "description": "Serve the source's entities", "scope": "source", "supportsDryRun": true, "idempotent": true},
-        {"id": "disable", "displayName": "Disable", "description": "Stop serving the source's entities", "scope": "source", "supportsDryRun": true, "idempotent": true, "destructive": true},
-    ])
-}
-
-/// `GET /actions/source`.
-pub(super) async fn source_actions() -> Json<Value> {
-    let actions = builtin_actions();
-    let count = actions.as_array().map_or(0, Vec::len);
-    Json(json!({"actions": actions, "count": count}))
+/// The builtin source actions (SM-65, SM-66), listed by `GET /actions/source` and in capabilities.
+pub(crate) fn source_action_definitions() -> Vec<ActionDefinition> {
+    let def = |id: &str, name: &str, description: &str, dry_run: bool, destructive: bool| {
+        ActionDefinition {
+            id: id.into(),
+            display_name: name.into(),
+            description: description.into(),
+            scope: ActionScope::Source,
+            supports_dry_run: dry_run,
+            idempotent: true,
+            destructive,
+            parameters: Vec::new(),
+        }
+    };
+    vec![
+        def("refresh", "Refresh", "Reload the source now", false, false),
+        def(
+            "enable",
+            "Enable",
+            "Serve the source's entities",
+            true,
+            false,
+        ),
+        def(
+            "disable",
+            "Disable",
+            "Stop serving the source's entities",
+            true,
+            true,
+        ),
+    ]
 }
 
 /// `{action, dryRun?, params?}`; the builtin actions take no `params`.

@@ -3,6 +3,7 @@
 //! with rate limits, diagnostics, secrets and reconciliation of external edits.
 
 mod actions;
+pub(crate) use actions::source_action_definitions;
 mod apply;
 mod commit;
 mod rate_limit;

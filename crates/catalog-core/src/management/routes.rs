@@ -71,8 +71,7 @@ pub fn router(app: Arc<AppState>, plugin: Arc<dyn CatalogPlugin>) -> Option<Rout
             )
             .route("/sources/{id}/revisions", get(super::revisions::revisions))
             .route("/validate-source", post(validate_source))
-            .route("/apply-source", post(super::apply::apply_source))
-            .route("/actions/source", get(super::actions::source_actions));
+            .route("/apply-source", post(super::apply::apply_source));
         any = true;
     }
     if plugin.refresh_provider().is_some() {

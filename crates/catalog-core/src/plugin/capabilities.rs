@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::actions::*;
 use super::docs::*;
 use crate::error::ApiError;
 
@@ -100,15 +101,16 @@ pub trait AssetMapperProvider: Send + Sync {
     fn map_to_asset(&self, native: &Value) -> Result<Value, ApiError>;
 }
 
-/// Cross-plugin asset listing.
+/// Cross-plugin asset listing (`GET /api/assets`).
 pub trait AssetLister: Send + Sync {
-    /// One page of assets; `query` holds the raw list parameters.
-    fn list_assets(&self, query: &[(String, String)]) -> Result<Value, ApiError>;
+    /// Every asset of the plugin, overlays merged, as entities of
+    /// [`ASSET_SPEC`](crate::assets::ASSET_SPEC) ready for the shared list machinery.
+    fn list_assets(&self) -> Result<Vec<std::sync::Arc<crate::entity::Entity>>, ApiError>;
 }
 
-/// Cross-plugin asset get.
+/// Cross-plugin asset get (`GET /api/assets/{kind}/{name}`).
 pub trait AssetGetter: Send + Sync {
-    /// One asset, or `None`.
+    /// One asset with its overlay merged, or `None` when the plugin has no such entity.
     fn get_asset(&self, kind: &str, name: &str) -> Result<Option<Value>, ApiError>;
 }
 

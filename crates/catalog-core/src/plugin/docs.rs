@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::actions::ActionDefinition;
+
 /// Basic capability flags (V1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,69 +169,6 @@ pub struct SourceCapabilities {
     pub refreshable: bool,
     /// Provider types accepted.
     pub types: Vec<String>,
-}
-
-/// Scope of an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionScope {
-    /// Acts on an entity.
-    Asset,
-    /// Acts on a source.
-    Source,
-}
-
-/// An action definition (UA §2.4).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActionDefinition {
-    /// Stable id.
-    pub id: String,
-    /// Label.
-    pub display_name: String,
-    /// Help text.
-    pub description: String,
-    /// Scope.
-    pub scope: ActionScope,
-    /// Dry-run accepted.
-    pub supports_dry_run: bool,
-    /// Repeating yields the same state.
-    pub idempotent: bool,
-    /// Clients confirm first.
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub destructive: bool,
-    /// Input description.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub parameters: Vec<Value>,
-}
-
-/// An action invocation body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ActionRequest {
-    /// Action id.
-    pub action: String,
-    /// Report without changing anything.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Parameters.
-    #[serde(default)]
-    pub params: serde_json::Map<String, Value>,
-}
-
-/// The result of an action.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionResult {
-    /// Action id.
-    pub action: String,
-    /// `completed`, `dry-run` or `error`.
-    pub status: String,
-    /// Human text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Action-specific data.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
 }
 
 /// Detailed plugin status (`status` in `/api/plugins`).

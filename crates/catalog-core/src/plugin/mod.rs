@@ -3,13 +3,17 @@
 //! Each optional capability is an accessor returning `Option<&dyn Capability>` that defaults to
 //! `None`; discovery flags are derived from what these accessors return, never hand-maintained.
 
+mod actions;
 mod capabilities;
 mod docs;
+mod ui_hints;
 mod validate;
 
+pub use actions::*;
 pub use capabilities::*;
 pub use docs::*;
-pub use validate::validate_capabilities;
+pub use ui_hints::{DISPLAY_TYPES, validate_ui_hints};
+pub use validate::{is_action_id, validate_capabilities};
 
 use std::path::PathBuf;
 

@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::docs::{ActionScope, CapabilitiesV2};
+use super::actions::ActionScope;
+use super::docs::CapabilitiesV2;
 use crate::error::FieldProblem;
 
 fn problem(problems: &mut Vec<FieldProblem>, field: String, message: &str) {
@@ -12,6 +13,13 @@ fn problem(problems: &mut Vec<FieldProblem>, field: String, message: &str) {
         message: message.to_string(),
         layer: Some("capabilities".into()),
     });
+}
+
+/// Whether `id` matches `[a-z][a-z0-9-]*` (UA §2.4).
+pub fn is_action_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Every rule `doc` breaks for plugin `name`; empty when valid.
@@ -68,6 +76,15 @@ pub fn validate_capabilities(name: &str, doc: &CapabilitiesV2) -> Vec<FieldProbl
         require(format!("actions[{i}].displayName"), &a.display_name);
         require(format!("actions[{i}].description"), &a.description);
     }
+    for (i, a) in doc.actions.iter().enumerate() {
+        if !a.id.is_empty() && !is_action_id(&a.id) {
+            problem(
+                &mut out,
+                format!("actions[{i}].id"),
+                "must match [a-z][a-z0-9-]*",
+            );
+        }
+    }
     if doc.plugin.name != name {
         problem(
             &mut out,
@@ -100,6 +117,13 @@ pub fn validate_capabilities(name: &str, doc: &CapabilitiesV2) -> Vec<FieldProbl
                 format!("entities[{i}].plural"),
                 "duplicate plural",
             );
+        }
+        if let Some(hints) = &e.ui_hints {
+            out.extend(super::validate_ui_hints(
+                &format!("entities[{i}].uiHints"),
+                hints,
+                &e.actions,
+            ));
         }
         for (j, id) in e.actions.iter().enumerate() {
             let defined = doc
@@ -144,7 +168,8 @@ mod tests {
         let mut bad = doc.clone();
         bad.plugin.description.clear();
         bad.entities[0].fields.columns.clear();
-        bad.entities[0].actions.push("tag".into());
+        bad.entities[0].actions.push("no-such-action".into());
+        bad.actions[0].id = "Bad_Id".into();
         bad.entities.push(bad.entities[0].clone());
         let fields: Vec<String> = validate_capabilities("other", &bad)
             .into_iter()
@@ -155,6 +180,7 @@ mod tests {
             "plugin.name",
             "entities[0].fields.columns",
             "entities[0].actions[0]",
+            "actions[0].id",
             "entities[1].kind",
             "entities[1].plural",
         ] {
@@ -163,6 +189,13 @@ mod tests {
                 "{expected} in {fields:?}"
             );
         }
+        let mut hints = doc.clone();
+        hints.entities[0].ui_hints =
+            Some(serde_json::json!({"search": {"facets": [{"field": "x", "display": "pill"}]}}));
+        assert_eq!(
+            validate_capabilities("widgets", &hints)[0].field,
+            "entities[0].uiHints.search.facets[0].display"
+        );
         let mut empty = doc;
         empty.entities.clear();
         assert_eq!(

@@ -24,6 +24,11 @@ pub struct Page {
 impl Page {
     /// The C-2 envelope, writing each entity's pre-serialized JSON.
     pub fn to_json(&self) -> String {
+        self.to_json_with(|e, out| out.push_str(e.json.get()))
+    }
+
+    /// The C-2 envelope, writing each item with `write` (e.g. to merge an overlay).
+    pub fn to_json_with(&self, write: impl Fn(&Entity, &mut String)) -> String {
         let body_len: usize = self.items.iter().map(|e| e.json.get().len() + 1).sum();
         let mut out = String::with_capacity(body_len + 128);
         out.push_str("{\"items\":[");
@@ -31,7 +36,7 @@ impl Page {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(e.json.get());
+            write(e, &mut out);
         }
         out.push_str("],\"size\":");
         out.push_str(&self.items.len().to_string());

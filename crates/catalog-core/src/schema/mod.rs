@@ -2,6 +2,9 @@
 //! capabilities document, UI/CLI hints, the sort whitelist and the `q` search fields from it.
 
 pub mod common;
+mod self_check;
+
+pub use self_check::self_check;
 
 use crate::plugin::{
     CapabilitiesV2, CliHints, Column, DetailField, Endpoints, EntityCapabilities, EntityFields,
@@ -259,6 +262,8 @@ pub struct PluginSpec {
     pub native: NativeShape,
     /// Sample data for the bundled default config.
     pub bundled: &'static [BundledSource],
+    /// Plugin-specific entity actions, offered next to the builtins (UA §7).
+    pub actions: &'static [crate::assets::ActionSpec],
 }
 
 /// Legacy ordering keys accepted by every list (UA-51), mapped to field names.
@@ -308,12 +313,18 @@ impl PluginSpec {
                 timestamps: false,
             },
             bundled: &[],
+            actions: &[],
         }
     }
 
     /// The config key.
     pub fn config_key(&self) -> &'static str {
         self.source_key.unwrap_or(self.name)
+    }
+
+    /// Every entity action: the builtins, then the plugin's own.
+    pub fn entity_actions(&self) -> impl Iterator<Item = &'static crate::assets::ActionSpec> {
+        crate::assets::BUILTIN_ACTIONS.iter().chain(self.actions)
     }
 
     /// Position of a declared field.
@@ -342,7 +353,7 @@ impl PluginSpec {
                 endpoints: Endpoints {
                     list: format!("{base_path}/{}", k.plural),
                     get: format!("{base_path}/{}/{{name}}", k.plural),
-                    action: None,
+                    action: Some(format!("{base_path}/management/entities/{{name}}:action")),
                 },
                 fields: EntityFields {
                     columns: fields
@@ -375,14 +386,23 @@ impl PluginSpec {
                     "detailSections": k.detail_sections,
                     "search": {"searchableFields": self.search_fields()},
                 })),
-                actions: Vec::new(),
+                actions: self.entity_actions().map(|a| a.id.to_string()).collect(),
             }],
             sources: refreshable.then(|| SourceCapabilities {
                 manageable: false,
                 refreshable,
                 types: self.source_types.iter().map(|t| t.to_string()).collect(),
             }),
-            actions: Vec::new(),
+            actions: self
+                .entity_actions()
+                .map(|a| a.definition())
+                .chain(
+                    refreshable
+                        .then(crate::management::source_action_definitions)
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
         }
     }
 

@@ -9,73 +9,14 @@ use serde_json::{Map, Value, json};
 
 use super::state::{AppState, PluginEntry};
 use crate::error::ApiError;
-use crate::plugin::{
-    CapabilitiesV2, CatalogPlugin, Endpoints, EntityCapabilities, EntityFields, PluginIdentity,
-    SourceCapabilities,
-};
+use crate::plugin::{CapabilitiesV2, CatalogPlugin};
 
-/// The V2 document: the plugin's own, or one synthesized from V1 (FW-45).
+/// The V2 document: the plugin's own, or one assembled from its flags and hints (FW-45, UA-19).
 pub fn effective_capabilities(plugin: &dyn CatalogPlugin, base_path: &str) -> CapabilitiesV2 {
     if let Some(provider) = plugin.capabilities_v2_provider() {
         return provider.capabilities_v2();
     }
-    let entities = plugin
-        .capabilities_provider()
-        .map(|p| p.capabilities())
-        .map(|v1| {
-            v1.entity_kinds
-                .iter()
-                .map(|kind| {
-                    let plural = format!("{}s", kind.to_lowercase());
-                    EntityCapabilities {
-                        kind: kind.clone(),
-                        plural: plural.clone(),
-                        display_name: kind.clone(),
-                        description: None,
-                        endpoints: Endpoints {
-                            list: if v1.list_entities {
-                                format!("{base_path}/{plural}")
-                            } else {
-                                String::new()
-                            },
-                            get: if v1.get_entity {
-                                format!("{base_path}/{plural}/{{name}}")
-                            } else {
-                                String::new()
-                            },
-                            action: None,
-                        },
-                        fields: EntityFields {
-                            columns: Vec::new(),
-                            filter_fields: Vec::new(),
-                            detail_fields: Vec::new(),
-                        },
-                        ui_hints: None,
-                        actions: Vec::new(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let manageable = plugin.source_manager().is_some();
-    let refreshable = plugin.refresh_provider().is_some();
-    CapabilitiesV2 {
-        schema_version: "v1".into(),
-        plugin: PluginIdentity {
-            name: plugin.name().into(),
-            version: plugin.version().into(),
-            description: plugin.description().into(),
-            display_name: None,
-            icon: None,
-        },
-        entities,
-        sources: (manageable || refreshable).then(|| SourceCapabilities {
-            manageable,
-            refreshable,
-            types: Vec::new(),
-        }),
-        actions: Vec::new(),
-    }
+    crate::assets::assembled_capabilities(plugin, base_path)
 }
 
 /// Management flags derived from the capabilities the plugin really offers (UA-4).

@@ -464,10 +464,10 @@ fn mount(plugin: Arc<dyn CatalogPlugin>, app: &Arc<AppState>) -> Result<Router, 
         let router = plugin
             .routes()
             .map_err(|e| format!("route registration failed: {e}"))?;
-        Ok(match management::router(plugin.clone(), app.clone()) {
-            Some(m) => router.nest("/management", m),
-            None => router,
-        })
+        Ok(router.nest(
+            "/management",
+            management::router(plugin.clone(), app.clone()),
+        ))
     }));
     match built {
         Ok(result) => result,

@@ -14,17 +14,18 @@ use crate::plugin::CatalogPlugin;
 
 type Plugin = Arc<dyn CatalogPlugin>;
 
-/// The management router of `plugin`, or `None` when it offers none of the capabilities.
-pub fn router(plugin: Plugin, app: Arc<AppState>) -> Option<Router> {
-    let sources = crate::management::router(app, plugin.clone());
-    let entities = plugin.entity_getter().is_some().then(|| {
-        Router::new()
-            .route("/entities/{*name}", get(entity))
-            .with_state(plugin)
-    });
-    match (sources, entities) {
-        (Some(s), Some(e)) => Some(s.merge(e)),
-        (s, e) => s.or(e),
+/// The management router of `plugin`: the source management plane when it manages sources, entity
+/// lookup when it offers it, and the entity action routes every plugin has (one without actions
+/// answers 501, UA-40).
+pub fn router(plugin: Plugin, app: Arc<AppState>) -> Router {
+    let mut entities: Router<Plugin> = crate::assets::action_routes(plugin.clone());
+    if plugin.entity_getter().is_some() {
+        entities = entities.route("/entities/{*name}", get(entity));
+    }
+    let entities = entities.with_state(plugin.clone());
+    match crate::management::router(app, plugin) {
+        Some(sources) => sources.merge(entities),
+        None => entities,
     }
 }
 

@@ -56,6 +56,7 @@ pub fn full_router(app: Arc<AppState>) -> Router {
             "/api/tenancy/v1alpha1/namespaces",
             get(discovery::namespaces),
         )
+        .merge(crate::assets::asset_routes())
         .with_state(app.clone());
     for entry in app.plugins.load().iter() {
         let base = entry.base_path.as_str();

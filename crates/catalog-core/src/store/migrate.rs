@@ -73,6 +73,7 @@ pub fn framework_migrations() -> Vec<Migration> {
         up_postgres: None,
         down: "ALTER TABLE catalog_source_status DROP COLUMN fingerprint",
     },
+    crate::assets::overlay_migration(),
     Migration {
         version: "020-refresh-status",
         description: "refresh outcomes per namespace, plugin and source (SM-35)",
