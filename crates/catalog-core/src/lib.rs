@@ -1,9 +1,12 @@
 //! The catalog-of-catalogs framework: plugin contract and registry, server lifecycle, storage,
 //! in-memory read path, list contract, and the declarative plugin most catalogs are built from.
 
+pub mod audit;
+pub mod authz;
 pub mod catalog;
 pub mod entity;
 pub mod error;
+pub mod identity;
 pub mod index;
 pub mod plugin;
 pub mod provider;
@@ -12,6 +15,7 @@ pub mod registry;
 pub mod schema;
 pub mod server;
 pub mod store;
+pub mod tenancy;
 pub mod time;
 
 #[doc(hidden)]

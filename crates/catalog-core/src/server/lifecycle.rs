@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::bundled::materialize_bundled;
+use super::enterprise::Enterprise;
 use super::management;
 use super::metrics::Metrics;
 use super::router::{app_service, full_router, startup_router};
@@ -75,6 +76,9 @@ pub enum StartupError {
     /// The framework's migrations or the migration lock failed.
     #[error("{0}")]
     Migration(StoreError),
+    /// The identity, tenancy, authorization or audit settings are unusable.
+    #[error("security settings: {0}")]
+    Security(String),
 }
 
 /// A running server.
@@ -211,6 +215,8 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
             url: redact_url(&url),
             source,
         })?;
+    let enterprise =
+        Enterprise::build(&settings.enterprise, &db).map_err(StartupError::Security)?;
     let listener =
         TcpListener::bind(settings.listen)
             .await
@@ -234,6 +240,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         metrics: Metrics::default(),
         discovery_generation: Arc::default(),
         discovery_cache: Default::default(),
+        enterprise,
     });
     let current = Arc::new(ArcSwap::from_pointee(startup_router(app.clone())));
     let cancel = CancellationToken::new();
@@ -271,6 +278,14 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     current.store(Arc::new(full_router(app.clone())));
     app.discovery_generation.fetch_add(1, Ordering::SeqCst);
     app.initial_load_complete.store(true, Ordering::SeqCst);
+    let audit = &app.enterprise.audit;
+    if audit.config.enabled {
+        crate::audit::spawn_retention(
+            audit.store.clone(),
+            audit.config.retention_days,
+            running.cancel.child_token(),
+        );
+    }
     let active = app.plugins.load().iter().filter(|e| e.is_active()).count();
     tracing::info!(
         active,

@@ -3,6 +3,7 @@
 mod bundled;
 mod discovery;
 mod discovery_cache;
+mod enterprise;
 mod health;
 mod lifecycle;
 mod management;
@@ -14,6 +15,7 @@ mod settings;
 mod state;
 
 pub use bundled::materialize_bundled;
+pub use enterprise::{Enterprise, EnterpriseSettings};
 pub use lifecycle::{RunningServer, StartupError, start};
 pub use settings::Settings;
 pub use state::{AppState, Failure, PluginEntry};

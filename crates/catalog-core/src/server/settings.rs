@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use super::enterprise::EnterpriseSettings;
+
 /// Everything that shapes one server instance.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -36,6 +38,8 @@ pub struct Settings {
     pub readiness_require_all_plugins: bool,
     /// Whether migrations run under the cross-replica lock.
     pub migration_lock: bool,
+    /// Identity, tenancy, authorization and audit (EN-*).
+    pub enterprise: EnterpriseSettings,
 }
 
 impl Settings {
@@ -55,6 +59,7 @@ impl Settings {
             cors_allowed_origins: Vec::new(),
             readiness_require_all_plugins: true,
             migration_lock: true,
+            enterprise: EnterpriseSettings::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 
 use super::discovery_cache::DiscoveryCache;
+use super::enterprise::Enterprise;
 use super::metrics::Metrics;
 use super::settings::Settings;
 use crate::plugin::CatalogPlugin;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub discovery_generation: Arc<AtomicU64>,
     /// Cached discovery responses.
     pub discovery_cache: DiscoveryCache,
+    /// Identity, tenancy, authorization and audit.
+    pub enterprise: Enterprise,
 }
 
 impl AppState {

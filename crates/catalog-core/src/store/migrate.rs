@@ -72,8 +72,44 @@ pub fn framework_migrations() -> Vec<Migration> {
         up: "ALTER TABLE catalog_source_status ADD COLUMN fingerprint TEXT",
         up_postgres: None,
         down: "ALTER TABLE catalog_source_status DROP COLUMN fingerprint",
+    },
+    Migration {
+        version: "050-audit",
+        description: "audit events (EN-44)",
+        up: AUDIT_EVENTS,
+        up_postgres: None,
+        down: "DROP TABLE audit_events",
     }]
 }
+
+const AUDIT_EVENTS: &str = "CREATE TABLE audit_events (
+        id VARCHAR(36) PRIMARY KEY,
+        namespace TEXT NOT NULL DEFAULT 'default',
+        actor TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        request_id TEXT,
+        correlation_id TEXT,
+        plugin TEXT,
+        resource_type TEXT,
+        resource_ids TEXT,
+        action TEXT,
+        action_verb TEXT,
+        outcome TEXT NOT NULL,
+        status_code BIGINT,
+        reason TEXT,
+        asset_uid TEXT,
+        version_id TEXT,
+        old_value TEXT,
+        new_value TEXT,
+        metadata TEXT,
+        created_at BIGINT NOT NULL);
+    CREATE INDEX audit_events_namespace ON audit_events (namespace, created_at);
+    CREATE INDEX audit_events_actor ON audit_events (actor, created_at);
+    CREATE INDEX audit_events_plugin ON audit_events (plugin, created_at);
+    CREATE INDEX audit_events_type ON audit_events (event_type, created_at);
+    CREATE INDEX audit_events_asset ON audit_events (asset_uid, created_at);
+    CREATE INDEX audit_events_correlation ON audit_events (correlation_id);
+    CREATE INDEX audit_events_request ON audit_events (request_id);";
 
 /// Holds the cross-replica migration lock while alive; release with [`MigrationLock::release`].
 pub struct MigrationLock {
