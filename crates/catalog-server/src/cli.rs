@@ -19,7 +19,7 @@ pub enum LogFormat {
 }
 
 /// Parses `true/false/1/0/yes/no` in any case (FW-65).
-fn parse_bool(s: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
@@ -30,7 +30,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 /// Parses one CIDR (or a bare IP address, taken as a single-host network).
-fn parse_cidr(s: &str) -> Result<IpNet, String> {
+pub(crate) fn parse_cidr(s: &str) -> Result<IpNet, String> {
     let s = s.trim();
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
@@ -102,6 +102,10 @@ pub struct Cli {
     /// Whether migrations run under the cross-replica database lock.
     #[arg(long, env = "CATALOG_MIGRATION_LOCK_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub migration_lock_enabled: bool,
+
+    /// Identity, tenancy, authorization and audit.
+    #[command(flatten)]
+    pub enterprise: crate::enterprise_flags::EnterpriseFlags,
 }
 
 impl Cli {
@@ -128,6 +132,7 @@ impl Cli {
         s.cors_allowed_origins = self.cors_allowed_origins.clone();
         s.readiness_require_all_plugins = self.readiness_require_all_plugins;
         s.migration_lock = self.migration_lock_enabled;
+        s.enterprise = self.enterprise.settings();
         s
     }
 }

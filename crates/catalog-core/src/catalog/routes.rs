@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,6 +12,7 @@ use super::Shared;
 use crate::error::ApiError;
 use crate::index::Bitset;
 use crate::query::{ListParams, compile_query, query_pairs, run_list};
+use crate::tenancy::Namespace;
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -29,9 +30,11 @@ pub(crate) fn json_response(body: String) -> Response {
 
 async fn list(
     State(shared): State<Arc<Shared>>,
+    tenant: Option<Extension<Namespace>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let rt = shared.runtime()?;
+    let tenant = tenant.map_or_else(|| rt.config.namespace.clone(), |t| t.0.0);
     let pairs = query_pairs(raw.as_deref())?;
     let spec = shared.spec;
     let params = ListParams::parse(&pairs, spec)?;
@@ -54,6 +57,11 @@ async fn list(
         Some(k) => k.and(&set),
         None => keep = Some(set),
     };
+    // The snapshot holds one namespace; other tenants see none of it (EN-14, EN-15). The page
+    // token scope below carries the tenant, so tokens never cross namespaces either.
+    if tenant != rt.config.namespace {
+        restrict(snapshot.entities().iter().map(|_| false).collect());
+    }
     if !params.sources.is_empty() {
         restrict(
             snapshot
@@ -69,13 +77,14 @@ async fn list(
     if let Some(f) = &filter {
         restrict(f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
     }
-    let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
+    let scope = format!("{tenant}/{}", spec.kind.kind);
     let page = run_list(&snapshot, &params, &scope, keep.as_ref())?;
     Ok(json_response(page.to_json()))
 }
 
 async fn get_one(
     State(shared): State<Arc<Shared>>,
+    tenant: Option<Extension<Namespace>>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -86,7 +95,8 @@ async fn get_one(
         .find(|(k, _)| k == "source" || k == "sourceId")
         .map(|(_, v)| v.as_str());
     let snapshot = rt.snapshot.load();
-    match snapshot.get(&name, source) {
+    let visible = tenant.is_none_or(|t| t.0.0 == rt.config.namespace);
+    match snapshot.get(&name, source).filter(|_| visible) {
         Some(e) => Ok(json_response(e.json.get().to_string())),
         None => Err(ApiError::not_found(format!(
             "{} \"{name}\" not found",

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::plugin::CatalogPlugin;
+use crate::tenancy::Namespace;
 
 type Plugin = Arc<dyn CatalogPlugin>;
 
@@ -88,14 +89,17 @@ async fn diagnostics(State(ctx): State<Ctx>) -> Result<impl IntoResponse, ApiErr
 
 async fn entity(
     State(ctx): State<Ctx>,
+    tenant: Option<Extension<Namespace>>,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let getter = ctx
         .plugin
         .entity_getter()
         .ok_or_else(|| missing("entity lookup"))?;
+    // Plugin data lives in the default namespace; other tenants never see it (EN-15).
     getter
         .get_entity_by_name("", &name)
+        .filter(|_| tenant.is_none_or(|t| t.0.0 == crate::tenancy::DEFAULT_NAMESPACE))
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("entity \"{name}\" not found")))
 }
