@@ -150,8 +150,9 @@ fn matches(pattern: &[&str], segments: &[&str]) -> bool {
             Some(stem) if !stem.is_empty() => stem,
             _ => return false,
         },
-        None if last_s.contains(':') && last_p_param.starts_with('{') => {
-            // `{id}` never swallows an action suffix: `x:cancel` needs its own row.
+        None if last_s.contains(':') && last_p_param.starts_with('{') && !last_p_param.starts_with("{*") => {
+            // `{id}` never swallows an action suffix: `x:cancel` needs its own row. A
+            // catch-all (`{*name}`) takes the whole rest, colons included.
             if matches!(
                 last_s.rsplit_once(':').map(|(_, s)| s),
                 Some("action" | "validate" | "rollback" | "cancel")
