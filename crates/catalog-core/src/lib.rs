@@ -8,6 +8,7 @@ pub mod entity;
 pub mod error;
 pub mod identity;
 pub mod index;
+pub mod jobs;
 pub mod plugin;
 pub mod provider;
 pub mod query;

@@ -1,5 +1,5 @@
-//! Flags and variables of the enterprise layer (spec EN-5): identity, tenancy, authorization
-//! and audit. Unknown mode values stop startup.
+//! Flags and variables of the enterprise layer (spec EN-5): identity, tenancy, authorization,
+//! audit and async refresh jobs. Unknown mode values stop startup.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use catalog_core::audit::AuditConfig;
 use catalog_core::authz::{AuthzConfig, AuthzMode, KubeAccess};
 use catalog_core::identity::{AuthMode, IdentityConfig, JwtConfig};
+use catalog_core::jobs::JobsConfig;
 use catalog_core::server::EnterpriseSettings;
 use catalog_core::tenancy::{TenancyConfig, TenancyMode};
 use clap::Args;
@@ -120,6 +121,42 @@ pub struct EnterpriseFlags {
     /// Record denied requests too.
     #[arg(long, env = "CATALOG_AUDIT_LOG_DENIED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub audit_log_denied: bool,
+
+    /// Queue refresh requests as async jobs (202) instead of running them inline.
+    #[arg(long, env = "CATALOG_JOB_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false")]
+    pub job_enabled: bool,
+
+    /// Job workers on this replica (0: enqueue only).
+    #[arg(long, env = "CATALOG_JOB_CONCURRENCY", default_value_t = 3)]
+    pub job_concurrency: usize,
+
+    /// Retries after the first attempt (0 allowed).
+    #[arg(long, env = "CATALOG_JOB_MAX_RETRIES", default_value_t = 3)]
+    pub job_max_retries: u32,
+
+    /// Seconds between idle polls for work.
+    #[arg(long, env = "CATALOG_JOB_POLL_INTERVAL_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_poll_interval_seconds: u64,
+
+    /// Minutes without a heartbeat after which a running job is recovered.
+    #[arg(long, env = "CATALOG_JOB_CLAIM_TIMEOUT_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_claim_timeout_minutes: u64,
+
+    /// Days finished jobs are kept.
+    #[arg(long, env = "CATALOG_JOB_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
+    pub job_retention_days: u32,
+
+    /// First retry delay in seconds.
+    #[arg(long, env = "CATALOG_JOB_RETRY_BASE_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_retry_base_seconds: u64,
+
+    /// Longest retry delay in seconds.
+    #[arg(long, env = "CATALOG_JOB_RETRY_MAX_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_retry_max_seconds: u64,
+
+    /// Queued jobs one namespace may have (more: 429).
+    #[arg(long, env = "CATALOG_JOB_MAX_QUEUED_PER_NAMESPACE", default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
+    pub job_max_queued_per_namespace: i64,
 }
 
 impl EnterpriseFlags {
@@ -169,6 +206,17 @@ impl EnterpriseFlags {
                 enabled: self.audit_enabled,
                 retention_days: self.audit_retention_days,
                 log_denied: self.audit_log_denied,
+            },
+            jobs: JobsConfig {
+                enabled: self.job_enabled,
+                concurrency: self.job_concurrency,
+                max_retries: self.job_max_retries,
+                poll_interval: Duration::from_secs(self.job_poll_interval_seconds),
+                claim_timeout: Duration::from_secs(self.job_claim_timeout_minutes * 60),
+                retry_base: Duration::from_secs(self.job_retry_base_seconds),
+                retry_max: Duration::from_secs(self.job_retry_max_seconds),
+                max_queued_per_namespace: self.job_max_queued_per_namespace,
+                retention_days: self.job_retention_days,
             },
         }
     }

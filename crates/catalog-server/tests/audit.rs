@@ -52,10 +52,26 @@ async fn every_mutation_yields_exactly_one_event_and_reads_none(backend: Backend
     ];
     let ok = send(&s, "POST", &format!("{MGMT}/refresh"), &alice).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
-    let denied = send(&s, "POST", &format!("{MGMT}/refresh/mcp-x"), &[("x-remote-user", "vic")]).await;
+    let denied = send(
+        &s,
+        "POST",
+        &format!("{MGMT}/refresh/mcp-x"),
+        &[("x-remote-user", "vic")],
+    )
+    .await;
     assert_eq!(denied.status, 403);
-    let failed = send(&s, "POST", &format!("{MGMT}/refresh/no-such-source"), &alice[..2]).await;
-    assert!(failed.status >= 400 && failed.status != 403, "{}", failed.body);
+    let failed = send(
+        &s,
+        "POST",
+        &format!("{MGMT}/refresh/no-such-source"),
+        &alice[..2],
+    )
+    .await;
+    assert!(
+        failed.status >= 400 && failed.status != 403,
+        "{}",
+        failed.body
+    );
     // Reads and probes are never audited.
     for path in ["/api/plugins", "/readyz", &format!("{MGMT}/diagnostics")] {
         send(&s, "GET", path, &alice[..2]).await;
@@ -119,14 +135,24 @@ async fn events_page_by_cursor_and_filter(backend: Backend) {
     let s = start(&env).await;
     let ops = [("x-remote-user", "olga"), ("x-remote-group", "ops")];
     for i in 0..7 {
-        let who: &[(&str, &str)] = if i % 3 == 0 { &[("x-remote-user", "vic")] } else { &ops };
+        let who: &[(&str, &str)] = if i % 3 == 0 {
+            &[("x-remote-user", "vic")]
+        } else {
+            &ops
+        };
         send(&s, "POST", &format!("{MGMT}/refresh"), who).await;
     }
     let mut seen: Vec<Value> = Vec::new();
     let mut token = String::new();
     let mut pages = 0;
     loop {
-        let page = send(&s, "GET", &format!("{EVENTS}?pageSize=3&pageToken={token}"), ADMIN).await;
+        let page = send(
+            &s,
+            "GET",
+            &format!("{EVENTS}?pageSize=3&pageToken={token}"),
+            ADMIN,
+        )
+        .await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert_eq!(page.body["totalSize"], 7, "totalSize ignores the token");
         seen.extend(page.body["events"].as_array().unwrap().iter().cloned());
@@ -141,18 +167,64 @@ async fn events_page_by_cursor_and_filter(backend: Backend) {
     assert_eq!(ids.len(), 7, "every event exactly once across pages");
     let keys: Vec<(String, String)> = seen
         .iter()
-        .map(|e| (e["createdAt"].as_str().unwrap().into(), e["id"].as_str().unwrap().into()))
+        .map(|e| {
+            (
+                e["createdAt"].as_str().unwrap().into(),
+                e["id"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let mut sorted = keys.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(keys, sorted, "newest first, ties by id");
 
     let count = |body: &Value| body["totalSize"].as_i64().unwrap();
-    assert_eq!(count(&send(&s, "GET", &format!("{EVENTS}?actor=vic"), ADMIN).await.body), 3);
-    assert_eq!(count(&send(&s, "GET", &format!("{EVENTS}?actor=olga&outcome=x"), ADMIN).await.body), 4);
-    assert_eq!(count(&send(&s, "GET", &format!("{EVENTS}?plugin=mcp&action=refresh"), ADMIN).await.body), 7);
-    assert_eq!(count(&send(&s, "GET", &format!("{EVENTS}?eventType=governance"), ADMIN).await.body), 0);
-    assert_eq!(send(&s, "GET", &format!("{EVENTS}?pageSize=500"), ADMIN).await.body["events"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        count(
+            &send(&s, "GET", &format!("{EVENTS}?actor=vic"), ADMIN)
+                .await
+                .body
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &send(&s, "GET", &format!("{EVENTS}?actor=olga&outcome=x"), ADMIN)
+                .await
+                .body
+        ),
+        4
+    );
+    assert_eq!(
+        count(
+            &send(
+                &s,
+                "GET",
+                &format!("{EVENTS}?plugin=mcp&action=refresh"),
+                ADMIN
+            )
+            .await
+            .body
+        ),
+        7
+    );
+    assert_eq!(
+        count(
+            &send(&s, "GET", &format!("{EVENTS}?eventType=governance"), ADMIN)
+                .await
+                .body
+        ),
+        0
+    );
+    assert_eq!(
+        send(&s, "GET", &format!("{EVENTS}?pageSize=500"), ADMIN)
+            .await
+            .body["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
     for bad in ["garbage!", "MTIz", "eHx5"] {
         let r = send(&s, "GET", &format!("{EVENTS}?pageToken={bad}"), ADMIN).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
@@ -194,9 +266,18 @@ async fn retention_deletes_only_old_events(backend: Backend) {
     let store = AuditStore::new(s.server.state().db.clone());
     let day = 86_400_000_i64;
     let now = 1_900_000_000_000_i64;
-    store.insert(&old_event("a-100d", now - 100 * day)).await.unwrap();
-    store.insert(&old_event("b-90d", now - 90 * day - 1)).await.unwrap();
-    store.insert(&old_event("c-89d", now - 89 * day)).await.unwrap();
+    store
+        .insert(&old_event("a-100d", now - 100 * day))
+        .await
+        .unwrap();
+    store
+        .insert(&old_event("b-90d", now - 90 * day - 1))
+        .await
+        .unwrap();
+    store
+        .insert(&old_event("c-89d", now - 89 * day))
+        .await
+        .unwrap();
     store.insert(&old_event("d-new", now)).await.unwrap();
     assert_eq!(run_retention(&store, 90, now).await, 2);
     let left = send(&s, "GET", &format!("{EVENTS}?actor=old"), ADMIN).await;

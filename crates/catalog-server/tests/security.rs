@@ -18,6 +18,11 @@ use common::{Backend, Env, Reply, TestServer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
+/// Request headers as name/value pairs.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+/// A change to test settings.
+type Configure = Box<dyn Fn(&mut Settings)>;
+
 const REFRESH: &str = "/api/mcp_catalog/v1alpha1/management/refresh";
 
 fn fixture(name: &str) -> PathBuf {
@@ -209,7 +214,7 @@ async fn role_matrix_over_http() {
     let operator: &[(&str, &str)] = &[("x-remote-user", "olga"), ("x-remote-group", "ops")];
     let admin: &[(&str, &str)] = &[("x-remote-user", "ada"), ("x-user-role", "Admin")];
     let events = "/api/audit/v1alpha1/events";
-    let cases: &[(&str, &str, &[(&str, &str)], u16)] = &[
+    let cases: &[(&str, &str, Headers, u16)] = &[
         ("GET", "/api/plugins", viewer, 200),
         ("GET", "/api/plugins/mcp/capabilities", viewer, 200),
         ("GET", "/api/mcp_catalog/v1alpha1/mcpservers", viewer, 200),
@@ -416,7 +421,7 @@ async fn cached_decisions_expire_after_the_ttl() {
 #[tokio::test]
 async fn unsafe_security_settings_stop_startup() {
     let env = Env::new(&Backend::Sqlite).await;
-    let cases: Vec<(Box<dyn Fn(&mut Settings)>, &str)> = vec![
+    let cases: Vec<(Configure, &str)> = vec![
         (
             Box::new(|s| s.enterprise.authz.mode = AuthzMode::Sar),
             "needs auth mode proxy or jwt",
@@ -538,6 +543,10 @@ async fn every_mounted_route_has_an_authorization_rule() {
             }
         }
     }
-    assert!(missing.is_empty(), "routes without an authorization rule:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "routes without an authorization rule:\n{}",
+        missing.join("\n")
+    );
     s.stop().await;
 }

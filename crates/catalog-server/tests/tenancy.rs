@@ -12,7 +12,10 @@ const MCP: &str = "/api/mcp_catalog/v1alpha1/mcpservers";
 const MGMT: &str = "/api/mcp_catalog/v1alpha1/management";
 const EVENTS: &str = "/api/audit/v1alpha1/events";
 
-on_both_backends!(namespaces_are_validated_and_isolated, no_request_crosses_namespaces);
+on_both_backends!(
+    namespaces_are_validated_and_isolated,
+    no_request_crosses_namespaces
+);
 
 async fn start(env: &Env, namespaces: &[&str]) -> TestServer {
     let mut settings = env.settings();
@@ -64,7 +67,10 @@ async fn namespaces_are_validated_and_isolated(backend: Backend) {
     }
     let unserved = send(&s, "GET", "/api/plugins?namespace=team-c", &[]).await;
     assert_eq!(unserved.status, 403);
-    assert_eq!(unserved.body["message"], "namespace \"team-c\" is not served by this catalog");
+    assert_eq!(
+        unserved.body["message"],
+        "namespace \"team-c\" is not served by this catalog"
+    );
     // Probes and the namespace list need no namespace.
     for probe in ["/livez", "/readyz", "/healthz"] {
         assert_eq!(send(&s, "GET", probe, &[]).await.status, 200, "{probe}");
@@ -74,28 +80,89 @@ async fn namespaces_are_validated_and_isolated(backend: Backend) {
         listed.body,
         json!({"namespaces": ["team-a", "team-b", "default"], "mode": "namespace"})
     );
-    assert_eq!(send(&s, "GET", "/api/plugins", &[("x-namespace", "team-a")]).await.status, 200);
+    assert_eq!(
+        send(&s, "GET", "/api/plugins", &[("x-namespace", "team-a")])
+            .await
+            .status,
+        200
+    );
 
     // Audit events stay in their namespace; the query parameter wins over the header.
-    let op = |ns: &'static str| [("x-remote-user", "olga"), ("x-user-role", "operator"), ("x-namespace", ns)];
-    assert_eq!(send(&s, "POST", &format!("{MGMT}/refresh?namespace=team-a"), &op("team-b")).await.status, 200);
-    let admin = |ns: &'static str| [("x-remote-user", "ada"), ("x-user-role", "admin"), ("x-namespace", ns)];
+    let op = |ns: &'static str| {
+        [
+            ("x-remote-user", "olga"),
+            ("x-user-role", "operator"),
+            ("x-namespace", ns),
+        ]
+    };
+    assert_eq!(
+        send(
+            &s,
+            "POST",
+            &format!("{MGMT}/refresh?namespace=team-a"),
+            &op("team-b")
+        )
+        .await
+        .status,
+        200
+    );
+    let admin = |ns: &'static str| {
+        [
+            ("x-remote-user", "ada"),
+            ("x-user-role", "admin"),
+            ("x-namespace", ns),
+        ]
+    };
     let a = send(&s, "GET", EVENTS, &admin("team-a")).await;
     assert_eq!(a.body["totalSize"], 1, "{}", a.body);
     assert_eq!(a.body["events"][0]["namespace"], "team-a");
     let id = a.body["events"][0]["id"].as_str().unwrap().to_string();
     let b = send(&s, "GET", EVENTS, &admin("team-b")).await;
     assert_eq!(b.body["totalSize"], 0);
-    assert_eq!(send(&s, "GET", &format!("{EVENTS}/{id}"), &admin("team-b")).await.status, 404);
-    assert_eq!(send(&s, "GET", &format!("{EVENTS}/{id}"), &admin("team-a")).await.status, 200);
+    assert_eq!(
+        send(&s, "GET", &format!("{EVENTS}/{id}"), &admin("team-b"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        send(&s, "GET", &format!("{EVENTS}/{id}"), &admin("team-a"))
+            .await
+            .status,
+        200
+    );
     // A namespace filter is tenant selection, never a widening: allNamespaces is admin-only.
-    let all = send(&s, "GET", &format!("{EVENTS}?allNamespaces=true"), &admin("team-b")).await;
+    let all = send(
+        &s,
+        "GET",
+        &format!("{EVENTS}?allNamespaces=true"),
+        &admin("team-b"),
+    )
+    .await;
     assert_eq!(all.body["totalSize"], 1);
-    let op_all = send(&s, "GET", &format!("{EVENTS}?allNamespaces=true"), &op("team-a")).await;
+    let op_all = send(
+        &s,
+        "GET",
+        &format!("{EVENTS}?allNamespaces=true"),
+        &op("team-a"),
+    )
+    .await;
     assert_eq!(op_all.status, 403);
     // Tenancy rejections happen before audit: no event for a 400.
-    send(&s, "POST", &format!("{MGMT}/refresh?namespace=BAD"), &op("team-a")).await;
-    let all = send(&s, "GET", &format!("{EVENTS}?allNamespaces=true"), &admin("team-a")).await;
+    send(
+        &s,
+        "POST",
+        &format!("{MGMT}/refresh?namespace=BAD"),
+        &op("team-a"),
+    )
+    .await;
+    let all = send(
+        &s,
+        "GET",
+        &format!("{EVENTS}?allNamespaces=true"),
+        &admin("team-a"),
+    )
+    .await;
     assert_eq!(all.body["totalSize"], 1);
     s.stop().await;
     env.cleanup().await;
@@ -119,7 +186,9 @@ impl Rng {
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -128,7 +197,12 @@ fn enc(s: &str) -> String {
 async fn no_request_crosses_namespaces(backend: Backend) {
     let env = Env::new(&backend).await;
     let s = start(&env, &[]).await;
-    let viewer = |ns: &str| vec![("x-remote-user".to_string(), "vic".to_string()), ("x-namespace".to_string(), ns.to_string())];
+    let viewer = |ns: &str| {
+        vec![
+            ("x-remote-user".to_string(), "vic".to_string()),
+            ("x-namespace".to_string(), ns.to_string()),
+        ]
+    };
     let get = |path: String, ns: &str| {
         let headers = viewer(ns);
         let s = &s;
@@ -154,7 +228,12 @@ async fn no_request_crosses_namespaces(backend: Backend) {
     assert!(!default_token.is_empty());
 
     let others = ["team-a", "team-b", "x9"];
-    let filters = ["name = 'x'", "name LIKE '%a%'", "name IN ('a','b')", "provider = 'Red Hat'"];
+    let filters = [
+        "name = 'x'",
+        "name LIKE '%a%'",
+        "name IN ('a','b')",
+        "provider = 'Red Hat'",
+    ];
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut checked = 0;
     for _ in 0..300 {
@@ -162,7 +241,16 @@ async fn no_request_crosses_namespaces(backend: Backend) {
         let name = rng.pick(&names).clone();
         let reply = match rng.next() % 6 {
             0 => get(format!("{MCP}?pageSize={}", 1 + rng.next() % 5), ns).await,
-            1 => get(format!("{MCP}?filterQuery={}", enc(*rng.pick(&filters))), ns).await,
+            1 => {
+                get(
+                    format!(
+                        "{MCP}?filterQuery={}",
+                        enc(filters[(rng.next() % filters.len() as u64) as usize])
+                    ),
+                    ns,
+                )
+                .await
+            }
             2 => get(format!("{MCP}?q={}", enc(&name[..2.min(name.len())])), ns).await,
             3 => get(format!("{MCP}/{}", enc(&name)), ns).await,
             4 => get(format!("{MGMT}/entities/{}", enc(&name)), ns).await,
@@ -188,7 +276,11 @@ async fn no_request_crosses_namespaces(backend: Backend) {
     }
     assert_eq!(checked, 300);
     // The home namespace still sees its data, and its own token works there.
-    let again = get(format!("{MCP}?pageSize=1&pageToken={default_token}"), "default").await;
+    let again = get(
+        format!("{MCP}?pageSize=1&pageToken={default_token}"),
+        "default",
+    )
+    .await;
     assert_eq!(again.status, 200);
     assert_eq!(again.body["items"].as_array().unwrap().len(), 1);
     let one = get(format!("{MCP}/{}", enc(&names[0])), "default").await;

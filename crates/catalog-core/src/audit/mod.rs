@@ -12,7 +12,7 @@ pub use describe::{Described, describe};
 pub use event::{AuditEvent, Outcome};
 pub use layer::{AuditState, record};
 pub use retention::{run_retention, spawn_retention};
-pub use routes::router;
+pub use routes::{page_size, router};
 pub use store::{AuditQuery, AuditStore};
 
 /// Audit settings.

@@ -8,10 +8,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use super::AuditQuery;
 use super::AuditStore;
-use super::store::{AuditQuery, decode_token};
 use crate::error::ApiError;
 use crate::query::query_pairs;
+use crate::store::decode_keyset;
 use crate::tenancy::Namespace;
 
 /// The audit API router.
@@ -22,7 +23,8 @@ pub fn router(store: AuditStore) -> Router {
         .with_state(store)
 }
 
-fn page_size(value: Option<&str>) -> i64 {
+/// `pageSize` of the audit and jobs lists: default 20, ≤0 or unparsable → 20, at most 100.
+pub fn page_size(value: Option<&str>) -> i64 {
     match value.and_then(|v| v.trim().parse::<i64>().ok()) {
         Some(n) if n > 100 => 100,
         Some(n) if n > 0 => n,
@@ -52,7 +54,7 @@ async fn list(
     let after = match param("pageToken").or_else(|| param("nextPageToken")) {
         None => None,
         Some(token) => Some(
-            decode_token(&token)
+            decode_keyset(&token)
                 .ok_or_else(|| ApiError::bad_field("pageToken", "malformed page token"))?,
         ),
     };

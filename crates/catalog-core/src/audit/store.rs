@@ -1,11 +1,8 @@
 //! `audit_events` reads and writes on both backends (EN-44…48).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::AuditEvent;
-use crate::on_pool;
-use crate::store::{Database, StoreError};
+use crate::store::{Conditions, Database, StoreError, encode_keyset};
+use crate::{bind_all, on_pool};
 
 const COLUMNS: &str = "id, namespace, actor, event_type, request_id, correlation_id, plugin, \
     resource_type, resource_ids, action, action_verb, outcome, status_code, reason, asset_uid, \
@@ -41,29 +38,10 @@ pub struct AuditPage {
     pub total_size: i64,
 }
 
-/// Encodes a page token.
-pub fn encode_token(created_at: i64, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{created_at}|{id}"))
-}
-
-/// Decodes a page token; `None` when malformed.
-pub fn decode_token(token: &str) -> Option<(i64, String)> {
-    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (at, id) = text.split_once('|')?;
-    let at = at.parse().ok()?;
-    (!id.is_empty()).then(|| (at, id.to_string()))
-}
-
 /// The audit table.
 #[derive(Clone)]
 pub struct AuditStore {
     db: Database,
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
 }
 
 impl AuditStore {
@@ -126,70 +104,33 @@ impl AuditStore {
 
     /// A page of events matching `q`, newest first.
     pub async fn list(&self, q: &AuditQuery) -> Result<AuditPage, StoreError> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut binds: Vec<Bind> = Vec::new();
-        let filters = [
-            ("namespace", &q.namespace),
-            ("actor", &q.actor),
-            ("plugin", &q.plugin),
-            ("action_verb", &q.action),
-            ("event_type", &q.event_type),
-        ];
-        for (column, value) in filters {
-            if let Some(v) = value {
-                binds.push(Bind::Text(v.clone()));
-                conditions.push(format!("{column} = ${}", binds.len()));
-            }
-        }
-        let filter_sql = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
-        let count_sql = format!("SELECT COUNT(*) FROM audit_events{filter_sql}");
-        let total_size: i64 = on_pool!(&self.db, pool => {
-            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
-            for b in &binds {
-                query = match b {
-                    Bind::Text(t) => query.bind(t.clone()),
-                    Bind::Int(i) => query.bind(*i),
-                };
-            }
-            query.fetch_one(pool).await
-        })?;
+        let mut c = Conditions::default();
+        c.eq("namespace", q.namespace.as_deref());
+        c.eq("actor", q.actor.as_deref());
+        c.eq("plugin", q.plugin.as_deref());
+        c.eq("action_verb", q.action.as_deref());
+        c.eq("event_type", q.event_type.as_deref());
+        let count_sql = format!("SELECT COUNT(*) FROM audit_events{}", c.where_sql());
+        let total_size: i64 = on_pool!(&self.db, pool =>
+            bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &c.binds)
+                .fetch_one(pool)
+                .await)?;
         if let Some((at, id)) = &q.after {
-            binds.push(Bind::Int(*at));
-            let at_n = binds.len();
-            binds.push(Bind::Text(id.clone()));
-            let id_n = binds.len();
-            conditions.push(format!(
-                "(created_at < ${at_n} OR (created_at = ${at_n} AND id < ${id_n}))"
-            ));
+            c.before("created_at", *at, id);
         }
-        let where_sql = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
         let sql = format!(
-            "SELECT {COLUMNS} FROM audit_events{where_sql} ORDER BY created_at DESC, id DESC \
-             LIMIT {}",
+            "SELECT {COLUMNS} FROM audit_events{} ORDER BY created_at DESC, id DESC LIMIT {}",
+            c.where_sql(),
             q.page_size + 1
         );
-        let mut events: Vec<AuditEvent> = on_pool!(&self.db, pool => {
-            let mut query = sqlx::query_as::<_, AuditEvent>(sqlx::AssertSqlSafe(sql));
-            for b in &binds {
-                query = match b {
-                    Bind::Text(t) => query.bind(t.clone()),
-                    Bind::Int(i) => query.bind(*i),
-                };
-            }
-            query.fetch_all(pool).await
-        })?;
+        let mut events: Vec<AuditEvent> = on_pool!(&self.db, pool =>
+            bind_all!(sqlx::query_as::<_, AuditEvent>(sqlx::AssertSqlSafe(sql)), &c.binds)
+                .fetch_all(pool)
+                .await)?;
         let more = events.len() as i64 > q.page_size;
         events.truncate(q.page_size as usize);
         let next_page_token = match events.last() {
-            Some(last) if more => encode_token(last.created_at, &last.id),
+            Some(last) if more => encode_keyset(last.created_at, &last.id),
             _ => String::new(),
         };
         Ok(AuditPage {
@@ -208,22 +149,5 @@ impl AuditStore {
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_round_trip_and_garbage_is_rejected() {
-        let t = encode_token(1_700_000_000_123, "abc-def");
-        assert_eq!(
-            decode_token(&t),
-            Some((1_700_000_000_123, "abc-def".into()))
-        );
-        assert_eq!(decode_token("!!!"), None);
-        assert_eq!(decode_token(&URL_SAFE_NO_PAD.encode("12|")), None);
-        assert_eq!(decode_token(&URL_SAFE_NO_PAD.encode("x|id")), None);
     }
 }

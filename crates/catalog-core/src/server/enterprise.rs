@@ -1,5 +1,5 @@
 //! The enterprise layer's settings and the state built from them at startup: identity,
-//! tenancy, authorization and audit, validated together (EN-5, EN-18, EN-22, EN-25).
+//! tenancy, authorization, audit and jobs, validated together (EN-5, EN-18, EN-22, EN-25).
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use crate::authz::{
     Authorizer, AuthzConfig, AuthzMode, CachedAuthorizer, RoleAuthorizer, SarAuthorizer,
 };
 use crate::identity::{AuthMode, IdentityConfig, IdentityState};
+use crate::jobs::{JobStore, JobsConfig};
 use crate::store::Database;
 use crate::tenancy::{TenancyConfig, TenancyMode};
 
@@ -22,6 +23,8 @@ pub struct EnterpriseSettings {
     pub authz: AuthzConfig,
     /// Audit.
     pub audit: AuditConfig,
+    /// Async refresh jobs.
+    pub jobs: JobsConfig,
 }
 
 /// The built enterprise layer.
@@ -36,6 +39,8 @@ pub struct Enterprise {
     pub require_authentication: bool,
     /// Audit recording.
     pub audit: Arc<AuditState>,
+    /// The refresh job table.
+    pub jobs: JobStore,
 }
 
 impl Enterprise {
@@ -84,6 +89,7 @@ impl Enterprise {
                 config: settings.audit.clone(),
                 store: AuditStore::new(db.clone()),
             }),
+            jobs: JobStore::new(db.clone(), settings.jobs.clone()),
         })
     }
 }

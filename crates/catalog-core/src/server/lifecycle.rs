@@ -278,6 +278,19 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     current.store(Arc::new(full_router(app.clone())));
     app.discovery_generation.fetch_add(1, Ordering::SeqCst);
     app.initial_load_complete.store(true, Ordering::SeqCst);
+    let jobs = &app.enterprise.jobs;
+    if jobs.config.enabled {
+        let runner = Arc::new(super::job_runner::PluginJobRunner {
+            app: Arc::downgrade(&app),
+        });
+        crate::jobs::spawn_workers(
+            jobs.clone(),
+            runner,
+            &replica_id(),
+            running.cancel.child_token(),
+        );
+        crate::jobs::spawn_maintenance(jobs.clone(), running.cancel.child_token());
+    }
     let audit = &app.enterprise.audit;
     if audit.config.enabled {
         crate::audit::spawn_retention(
@@ -293,6 +306,15 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         "initial load complete"
     );
     Ok(running)
+}
+
+/// This replica's name for job claims and leader election: hostname plus a random suffix.
+fn replica_id() -> String {
+    let host = std::env::var("POD_NAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "catalog".into());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}", &suffix[..8])
 }
 
 fn warn_unknown_keys(config: &CatalogSources, registry: &Registry) {

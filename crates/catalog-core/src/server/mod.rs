@@ -5,6 +5,7 @@ mod discovery;
 mod discovery_cache;
 mod enterprise;
 mod health;
+mod job_runner;
 mod lifecycle;
 mod management;
 mod metrics;

@@ -1,6 +1,6 @@
 //! Router assembly: framework routes, plugin sub-routers at their base paths, 503 for failed
 //! plugins, JSON 404/405 fallbacks, and the global middleware stack (FW-23, EN-1): request id →
-//! panic recovery → CORS → identity → tenancy → audit → routing → authorization → cache → handler.
+//! panic recovery → CORS → identity → tenancy → audit → routing → authorization → async refresh → cache → handler.
 
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use crate::audit::record;
 use crate::authz::{AuthzState, authorize};
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::identify;
+use crate::jobs::AsyncRefresh;
 use crate::tenancy::resolve_tenancy;
 
 /// The router while startup runs: probes answer, everything else is 503 (FW startup step 6).
@@ -62,7 +63,8 @@ pub fn full_router(app: Arc<AppState>) -> Router {
             crate::tenancy::NAMESPACES_PATH,
             get(crate::tenancy::namespaces).with_state(app.enterprise.tenancy.clone()),
         )
-        .merge(crate::audit::router(app.enterprise.audit.store.clone()));
+        .merge(crate::audit::router(app.enterprise.audit.store.clone()))
+        .merge(crate::jobs::router(app.enterprise.jobs.clone()));
     for entry in app.plugins.load().iter() {
         let base = entry.base_path.as_str();
         match (&entry.failure, &entry.router) {
@@ -93,7 +95,20 @@ pub fn full_router(app: Arc<AppState>) -> Router {
             .map(|e| e.base_path.clone())
             .collect(),
     });
+    let async_refresh = Arc::new(AsyncRefresh {
+        store: app.enterprise.jobs.clone(),
+        plugins: app
+            .plugins
+            .load()
+            .iter()
+            .map(|e| (e.base_path.clone(), e.plugin.name().to_string()))
+            .collect(),
+    });
     router
+        .route_layer(axum::middleware::from_fn_with_state(
+            async_refresh,
+            crate::jobs::async_refresh,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(authz, authorize))
         .fallback(|| async { ApiError::not_found("no route matches this path") })
         .method_not_allowed_fallback(|| async {

@@ -79,8 +79,44 @@ pub fn framework_migrations() -> Vec<Migration> {
         up: AUDIT_EVENTS,
         up_postgres: None,
         down: "DROP TABLE audit_events",
+    },
+    Migration {
+        version: "051-jobs",
+        description: "async refresh jobs (EN-50)",
+        up: REFRESH_JOBS,
+        up_postgres: None,
+        down: "DROP TABLE refresh_jobs",
     }]
 }
+
+const REFRESH_JOBS: &str = "CREATE TABLE refresh_jobs (
+        id VARCHAR(36) PRIMARY KEY,
+        namespace TEXT NOT NULL DEFAULT 'default',
+        plugin TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at BIGINT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        progress BIGINT,
+        message TEXT,
+        started_at BIGINT,
+        finished_at BIGINT,
+        attempt_count BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT,
+        idempotency_key TEXT,
+        entities_loaded BIGINT,
+        entities_removed BIGINT,
+        duration_ms BIGINT,
+        claimed_by TEXT,
+        heartbeat_at BIGINT,
+        next_attempt_at BIGINT,
+        cancel_requested BIGINT NOT NULL DEFAULT 0,
+        request_id TEXT);
+    CREATE INDEX refresh_jobs_namespace_state ON refresh_jobs (namespace, state);
+    CREATE INDEX refresh_jobs_plugin_state ON refresh_jobs (plugin, state);
+    CREATE INDEX refresh_jobs_state ON refresh_jobs (state, requested_at);
+    CREATE UNIQUE INDEX refresh_jobs_active_key ON refresh_jobs (idempotency_key)
+        WHERE state IN ('queued', 'running');";
 
 const AUDIT_EVENTS: &str = "CREATE TABLE audit_events (
         id VARCHAR(36) PRIMARY KEY,
