@@ -2,7 +2,8 @@
 //!
 //! Patterns are matched segment by segment against the request path (trailing slash ignored):
 //! `{x}` is one segment, `{*x}` one or more, and a last segment may carry a `:suffix`
-//! (`{id}:cancel`). `{m}` stands for any plugin's `{basePath}/management`. Requests under a
+//! (`{id}:cancel`); rows with a suffix come before the plain row of the same method. `{m}`
+//! stands for any plugin's `{basePath}/management`. Requests under a
 //! plugin base path but outside `/management` are plugin-native routes: GET of a collection
 //! (odd number of segments below the base) is `assets/list`, of an item `assets/get`; POST,
 //! PUT/PATCH and DELETE are `assets/create|update|delete`.
@@ -78,6 +79,8 @@ pub const RULES: &[Rule] = &[
         Jobs,
         Update,
     ),
+    // The cancel route's handler answers 404 for any other suffix.
+    rule("POST", "/api/jobs/v1alpha1/refresh/{id}", Jobs, Update),
 ];
 
 /// The (resource, verb) of a request, or `None` when no row maps it.
@@ -150,20 +153,6 @@ fn matches(pattern: &[&str], segments: &[&str]) -> bool {
             Some(stem) if !stem.is_empty() => stem,
             _ => return false,
         },
-        None if last_s.contains(':')
-            && last_p_param.starts_with('{')
-            && !last_p_param.starts_with("{*") =>
-        {
-            // `{id}` never swallows an action suffix: `x:cancel` needs its own row. A
-            // catch-all (`{*name}`) takes the whole rest, colons included.
-            if matches!(
-                last_s.rsplit_once(':').map(|(_, s)| s),
-                Some("action" | "validate" | "rollback" | "cancel")
-            ) {
-                return false;
-            }
-            last_s
-        }
         None => last_s,
     };
     let mut pattern: Vec<&str> = init_p.to_vec();
@@ -260,7 +249,6 @@ mod tests {
         let m = "/api/mcp_catalog/v1alpha1/management";
         assert_eq!(r("POST", &format!("{m}/sources/s1:explode")), None);
         assert_eq!(r("POST", &format!("{m}/whatever")), None);
-        assert_eq!(r("GET", &format!("{m}/sources/s1:cancel")), None);
         assert_eq!(r("DELETE", "/api/plugins"), None);
         assert_eq!(r("GET", "/api/unknown"), None);
         assert!(suggestion("POST", &format!("{m}/whatever"), BASES).contains("\"{m}/whatever\""));
