@@ -6,6 +6,7 @@ pub mod authz;
 pub mod catalog;
 pub mod entity;
 pub mod error;
+pub mod ha;
 pub mod identity;
 pub mod index;
 pub mod jobs;

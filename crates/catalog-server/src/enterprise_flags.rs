@@ -1,11 +1,12 @@
 //! Flags and variables of the enterprise layer (spec EN-5): identity, tenancy, authorization,
-//! audit and async refresh jobs. Unknown mode values stop startup.
+//! audit, async refresh jobs and leader election. Unknown mode values stop startup.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use catalog_core::audit::AuditConfig;
 use catalog_core::authz::{AuthzConfig, AuthzMode, KubeAccess};
+use catalog_core::ha::{HaConfig, LeaseBackend};
 use catalog_core::identity::{AuthMode, IdentityConfig, JwtConfig};
 use catalog_core::jobs::JobsConfig;
 use catalog_core::server::EnterpriseSettings;
@@ -157,6 +158,42 @@ pub struct EnterpriseFlags {
     /// Queued jobs one namespace may have (more: 429).
     #[arg(long, env = "CATALOG_JOB_MAX_QUEUED_PER_NAMESPACE", default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
     pub job_max_queued_per_namespace: i64,
+
+    /// Elect one leader among replicas (PostgreSQL only).
+    #[arg(long, env = "CATALOG_LEADER_ELECTION_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "false")]
+    pub leader_election_enabled: bool,
+
+    /// Lease backend: kubernetes or database.
+    #[arg(
+        long,
+        env = "CATALOG_LEADER_ELECTION_BACKEND",
+        default_value = "kubernetes"
+    )]
+    pub leader_election_backend: LeaseBackend,
+
+    /// Lease name.
+    #[arg(
+        long,
+        env = "CATALOG_LEADER_LEASE_NAME",
+        default_value = "catalog-server-leader"
+    )]
+    pub leader_lease_name: String,
+
+    /// Lease duration in seconds.
+    #[arg(long, env = "CATALOG_LEADER_LEASE_DURATION", default_value_t = 15)]
+    pub leader_lease_duration: u64,
+
+    /// Seconds a leader may fail to renew before stepping down.
+    #[arg(long, env = "CATALOG_LEADER_RENEW_DEADLINE", default_value_t = 10)]
+    pub leader_renew_deadline: u64,
+
+    /// Seconds between election attempts.
+    #[arg(long, env = "CATALOG_LEADER_RETRY_PERIOD", default_value_t = 2)]
+    pub leader_retry_period: u64,
+
+    /// This replica's identity (default: POD_NAME, else hostname, plus a random suffix).
+    #[arg(long, env = "CATALOG_LEADER_IDENTITY")]
+    pub leader_identity: Option<String>,
 }
 
 impl EnterpriseFlags {
@@ -217,6 +254,15 @@ impl EnterpriseFlags {
                 retry_max: Duration::from_secs(self.job_retry_max_seconds),
                 max_queued_per_namespace: self.job_max_queued_per_namespace,
                 retention_days: self.job_retention_days,
+            },
+            ha: HaConfig {
+                enabled: self.leader_election_enabled,
+                backend: self.leader_election_backend,
+                lease_name: self.leader_lease_name.clone(),
+                lease_duration: Duration::from_secs(self.leader_lease_duration),
+                renew_deadline: Duration::from_secs(self.leader_renew_deadline),
+                retry_period: Duration::from_secs(self.leader_retry_period),
+                identity: self.leader_identity.clone().unwrap_or_default(),
             },
         }
     }

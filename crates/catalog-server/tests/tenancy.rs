@@ -80,12 +80,26 @@ async fn namespaces_are_validated_and_isolated(backend: Backend) {
         listed.body,
         json!({"namespaces": ["team-a", "team-b", "default"], "mode": "namespace"})
     );
-    assert_eq!(
-        send(&s, "GET", "/api/plugins", &[("x-namespace", "team-a")])
-            .await
-            .status,
-        200
-    );
+    // Discovery is cached per namespace; junk query parameters do not mint new keys.
+    let cache = |r: &Reply| r.headers["x-cache"].to_str().unwrap().to_string();
+    let first = send(&s, "GET", "/api/plugins", &[("x-namespace", "team-a")]).await;
+    assert_eq!((first.status, cache(&first).as_str()), (200, "MISS"));
+    let junk = send(
+        &s,
+        "GET",
+        "/api/plugins?junk=1",
+        &[("x-namespace", "team-a")],
+    )
+    .await;
+    assert_eq!(cache(&junk), "HIT");
+    let other = send(
+        &s,
+        "GET",
+        "/api/plugins?namespace=team-b",
+        &[("x-namespace", "team-a")],
+    )
+    .await;
+    assert_eq!(cache(&other), "MISS");
 
     // Audit events stay in their namespace; the query parameter wins over the header.
     let op = |ns: &'static str| {

@@ -1,5 +1,5 @@
 //! The enterprise layer's settings and the state built from them at startup: identity,
-//! tenancy, authorization, audit and jobs, validated together (EN-5, EN-18, EN-22, EN-25).
+//! tenancy, authorization, audit, jobs and leader election, validated together (EN-5, EN-18, EN-22, EN-25).
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use crate::audit::{AuditConfig, AuditState, AuditStore};
 use crate::authz::{
     Authorizer, AuthzConfig, AuthzMode, CachedAuthorizer, RoleAuthorizer, SarAuthorizer,
 };
+use crate::ha::{HaConfig, Leadership};
 use crate::identity::{AuthMode, IdentityConfig, IdentityState};
 use crate::jobs::{JobStore, JobsConfig};
 use crate::store::Database;
@@ -25,6 +26,8 @@ pub struct EnterpriseSettings {
     pub audit: AuditConfig,
     /// Async refresh jobs.
     pub jobs: JobsConfig,
+    /// Leader election.
+    pub ha: HaConfig,
 }
 
 /// The built enterprise layer.
@@ -41,11 +44,18 @@ pub struct Enterprise {
     pub audit: Arc<AuditState>,
     /// The refresh job table.
     pub jobs: JobStore,
+    /// Leader election settings.
+    pub ha: HaConfig,
+    /// Set once startup has migrated and loaded (always leader without election).
+    pub leadership: std::sync::OnceLock<Leadership>,
 }
 
 impl Enterprise {
     /// Validates `settings` and builds the layer; the error is a startup message.
     pub fn build(settings: &EnterpriseSettings, db: &Database) -> Result<Self, String> {
+        settings
+            .ha
+            .validate(db.backend() == crate::store::Backend::Postgres)?;
         let identity = IdentityState::new(settings.identity.clone())?;
         let authz = &settings.authz;
         let inner: Option<Arc<dyn Authorizer>> = match authz.mode {
@@ -90,6 +100,15 @@ impl Enterprise {
                 store: AuditStore::new(db.clone()),
             }),
             jobs: JobStore::new(db.clone(), settings.jobs.clone()),
+            ha: settings.ha.clone(),
+            leadership: std::sync::OnceLock::new(),
         })
+    }
+
+    /// `leader`, `follower` or `not_configured`.
+    pub fn leader_status(&self) -> &'static str {
+        self.leadership
+            .get()
+            .map_or("not_configured", Leadership::status)
     }
 }

@@ -278,27 +278,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
     current.store(Arc::new(full_router(app.clone())));
     app.discovery_generation.fetch_add(1, Ordering::SeqCst);
     app.initial_load_complete.store(true, Ordering::SeqCst);
-    let jobs = &app.enterprise.jobs;
-    if jobs.config.enabled {
-        let runner = Arc::new(super::job_runner::PluginJobRunner {
-            app: Arc::downgrade(&app),
-        });
-        crate::jobs::spawn_workers(
-            jobs.clone(),
-            runner,
-            &replica_id(),
-            running.cancel.child_token(),
-        );
-        crate::jobs::spawn_maintenance(jobs.clone(), running.cancel.child_token());
-    }
-    let audit = &app.enterprise.audit;
-    if audit.config.enabled {
-        crate::audit::spawn_retention(
-            audit.store.clone(),
-            audit.config.retention_days,
-            running.cancel.child_token(),
-        );
-    }
+    start_background(&app, &running.cancel);
     let active = app.plugins.load().iter().filter(|e| e.is_active()).count();
     tracing::info!(
         active,
@@ -306,6 +286,43 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         "initial load complete"
     );
     Ok(running)
+}
+
+/// Leader election, job workers, and the leader-only loops (EN-82).
+fn start_background(app: &Arc<AppState>, cancel: &CancellationToken) {
+    let e = &app.enterprise;
+    let identity = if e.ha.identity.is_empty() {
+        replica_id()
+    } else {
+        e.ha.identity.clone()
+    };
+    let leadership = if e.ha.enabled {
+        let store = crate::ha::LeaseStore::new(app.db.clone(), e.ha.lease_name.clone());
+        let config = crate::ha::HaConfig {
+            identity: identity.clone(),
+            ..e.ha.clone()
+        };
+        crate::ha::spawn_election(store, config, cancel.child_token())
+    } else {
+        crate::ha::Leadership::always()
+    };
+    let _ = e.leadership.set(leadership.clone());
+    if e.jobs.config.enabled {
+        let runner = Arc::new(super::job_runner::PluginJobRunner {
+            app: Arc::downgrade(app),
+        });
+        crate::jobs::spawn_workers(e.jobs.clone(), runner, &identity, cancel.child_token());
+        let jobs = e.jobs.clone();
+        crate::ha::spawn_leader_only(leadership.clone(), cancel.child_token(), move |token| {
+            crate::jobs::spawn_maintenance(jobs.clone(), token)
+        });
+    }
+    if e.audit.config.enabled {
+        let (store, days) = (e.audit.store.clone(), e.audit.config.retention_days);
+        crate::ha::spawn_leader_only(leadership, cancel.child_token(), move |token| {
+            crate::audit::spawn_retention(store.clone(), days, token)
+        });
+    }
 }
 
 /// This replica's name for job claims and leader election: hostname plus a random suffix.

@@ -86,6 +86,19 @@ pub fn framework_migrations() -> Vec<Migration> {
         up: REFRESH_JOBS,
         up_postgres: None,
         down: "DROP TABLE refresh_jobs",
+    },
+    Migration {
+        version: "052-leader-lease",
+        description: "leader election lease (EN-80)",
+        up: "CREATE TABLE leader_lease (
+                name TEXT PRIMARY KEY,
+                holder_identity TEXT NOT NULL DEFAULT '',
+                acquired_at BIGINT NOT NULL,
+                renewed_at BIGINT NOT NULL,
+                lease_duration_seconds BIGINT NOT NULL,
+                transitions BIGINT NOT NULL DEFAULT 0)",
+        up_postgres: None,
+        down: "DROP TABLE leader_lease",
     }]
 }
 
