@@ -160,3 +160,71 @@ async fn readiness_reports_the_leader_state() {
         env.cleanup().await;
     }
 }
+
+/// Two full servers on one PostgreSQL database: migrations run once, one leads, and when the
+/// leader stops the other takes over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_elect_one_leader_and_fail_over() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let env = Env::new(&backend).await;
+    let start = |identity: &'static str| {
+        let mut settings = env.settings();
+        settings.enterprise.ha = HaConfig {
+            lease_name: "catalog-server-leader".into(),
+            ..config(identity)
+        };
+        env.start_with(settings, catalog_server::registry().unwrap())
+    };
+    let (one, two) = tokio::join!(start("server-one"), start("server-two"));
+    let status = |s: &common::TestServer| {
+        let url = format!("{}/readyz", s.base);
+        let client = s.client.clone();
+        async move {
+            let body: serde_json::Value =
+                client.get(url).send().await.unwrap().json().await.unwrap();
+            body["components"]["leader_election"]["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let mut states = (String::new(), String::new());
+    for _ in 0..200 {
+        states = (status(&one).await, status(&two).await);
+        assert!(states != ("leader".into(), "leader".into()), "two leaders");
+        if states.0 == "leader" || states.1 == "leader" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let Database::Postgres(pool) = &one.server.state().db else {
+        unreachable!()
+    };
+    let runs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM plugin_schema_migrations WHERE plugin = '_framework' AND version = '052-leader-lease'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(runs, 1, "each migration recorded once");
+    let (leader, follower) = if states.0 == "leader" {
+        (one, two)
+    } else {
+        (two, one)
+    };
+    assert_eq!(status(&follower).await, "follower");
+    leader.stop().await;
+    let mut took_over = false;
+    for _ in 0..200 {
+        if status(&follower).await == "leader" {
+            took_over = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(took_over, "the follower took over after the leader stopped");
+    follower.stop().await;
+    env.cleanup().await;
+}

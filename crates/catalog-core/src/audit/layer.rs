@@ -107,7 +107,12 @@ pub async fn record(State(state): State<Arc<AuditState>>, req: Request, next: Ne
     if outcome == Outcome::Denied && !state.config.log_denied {
         return response;
     }
-    let (response, reason) = if outcome == Outcome::Success {
+    // Only small, bounded error bodies are read back (error envelopes are); others keep
+    // streaming untouched and the event has no reason.
+    let small = axum::body::HttpBody::size_hint(response.body())
+        .upper()
+        .is_some_and(|n| n <= MAX_ERROR_BODY as u64);
+    let (response, reason) = if outcome == Outcome::Success || !small {
         (response, None)
     } else {
         let (parts, body) = response.into_parts();
