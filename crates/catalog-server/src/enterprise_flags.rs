@@ -107,10 +107,6 @@ pub struct EnterpriseFlags {
     #[arg(long, env = "CATALOG_KUBE_TOKEN_FILE")]
     pub kube_token_file: Option<PathBuf>,
 
-    /// CA bundle of the Kubernetes API (default: the pod mount).
-    #[arg(long, env = "CATALOG_KUBE_CA_FILE")]
-    pub kube_ca_file: Option<PathBuf>,
-
     /// Record an audit event per mutating request.
     #[arg(long, env = "CATALOG_AUDIT_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub audit_enabled: bool,
@@ -236,7 +232,6 @@ impl EnterpriseFlags {
                 kube: KubeAccess {
                     api_url: self.kube_api_url.clone().filter(|s| !s.is_empty()),
                     token_file: self.kube_token_file.clone(),
-                    ca_file: self.kube_ca_file.clone(),
                 },
             },
             audit: AuditConfig {

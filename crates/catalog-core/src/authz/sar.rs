@@ -17,8 +17,6 @@ pub struct KubeAccess {
     pub api_url: Option<String>,
     /// Service-account token file; the pod mount when `None`.
     pub token_file: Option<PathBuf>,
-    /// CA bundle; the pod mount when `None` (only used for `https`).
-    pub ca_file: Option<PathBuf>,
 }
 
 impl KubeAccess {

@@ -95,6 +95,8 @@ pub fn resolve<'a>(
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
+    // HEAD is answered by GET routes and checked like them.
+    let method = if method == "HEAD" { "GET" } else { method };
     let segments = split(path);
     let base = bases
         .into_iter()
@@ -122,8 +124,8 @@ pub fn resolve<'a>(
 /// Plugin-native routes (EN-29, last rows): collection or item by depth.
 fn native(method: &str, depth: usize) -> Option<(Resource, Verb)> {
     match method {
-        "GET" | "HEAD" if depth % 2 == 1 => Some((Assets, List)),
-        "GET" | "HEAD" if depth > 0 => Some((Assets, Get)),
+        "GET" if depth % 2 == 1 => Some((Assets, List)),
+        "GET" if depth > 0 => Some((Assets, Get)),
         "POST" if depth > 0 => Some((Assets, Create)),
         "PUT" | "PATCH" if depth > 0 => Some((Assets, Update)),
         "DELETE" if depth > 0 => Some((Assets, Delete)),
@@ -204,6 +206,7 @@ mod tests {
     fn framework_and_management_rows() {
         let m = "/api/mcp_catalog/v1alpha1/management";
         assert_eq!(r("GET", "/api/plugins/"), Some((Plugins, List)));
+        assert_eq!(r("HEAD", "/api/plugins"), Some((Plugins, List)));
         assert_eq!(
             r("GET", "/api/plugins/mcp/capabilities"),
             Some((Capabilities, Get))

@@ -63,9 +63,30 @@ pub async fn async_refresh(
         .get::<Identity>()
         .map_or_else(|| "anonymous".to_string(), |i| i.user.clone());
     let request_id = current_request_id();
-    match state
-        .store
-        .enqueue(&ns, plugin, source, &user, request_id.as_deref())
+    enqueue_refresh(
+        &state.store,
+        &ns,
+        plugin,
+        source,
+        &user,
+        request_id.as_deref(),
+    )
+    .await
+}
+
+/// Queues a refresh of `source` (`_all` = every source) and answers as EN-52/53 say: `202`
+/// with `Location` and `{"status","jobId","deduplicated"}`, or `429` with `Retry-After: 30`.
+/// For any handler that starts refreshes (management actions, scheduled syncs).
+pub async fn enqueue_refresh(
+    store: &JobStore,
+    namespace: &str,
+    plugin: &str,
+    source: &str,
+    user: &str,
+    request_id: Option<&str>,
+) -> Response {
+    match store
+        .enqueue(namespace, plugin, source, user, request_id)
         .await
     {
         Ok(Enqueued::Job { job, deduplicated }) => {
@@ -83,7 +104,7 @@ pub async fn async_refresh(
         Ok(Enqueued::QueueFull) => {
             let mut response = ApiError::new(
                 ErrorCode::TooManyRequests,
-                format!("namespace \"{ns}\" has too many queued refresh jobs"),
+                format!("namespace \"{namespace}\" has too many queued refresh jobs"),
             )
             .into_response();
             response

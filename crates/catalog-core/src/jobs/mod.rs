@@ -8,7 +8,7 @@ mod routes;
 mod store;
 mod worker;
 
-pub use intercept::{AsyncRefresh, async_refresh};
+pub use intercept::{AsyncRefresh, async_refresh, enqueue_refresh};
 pub use job::{Job, JobState};
 pub use routes::router;
 pub use store::{CancelOutcome, Enqueued, Fence, JobQuery, JobStore};
