@@ -27,6 +27,7 @@ on_both_backends!(
     claims_are_fenced_recovered_and_retried,
     cancel_covers_every_state,
     two_replicas_run_each_job_exactly_once,
+    a_running_job_heartbeats_and_stops_when_canceled,
 );
 
 async fn post(s: &TestServer, path: &str) -> Reply {
@@ -505,6 +506,73 @@ async fn two_replicas_run_each_job_exactly_once(backend: Backend) {
             runs.get(id)
         );
     }
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Never finishes on its own.
+struct Hanging;
+
+#[async_trait]
+impl JobRunner for Hanging {
+    async fn run(&self, _: &Job) -> Result<RunResult, JobError> {
+        std::future::pending().await
+    }
+}
+
+async fn a_running_job_heartbeats_and_stops_when_canceled(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let (s, db) = database(&env).await;
+    let store = JobStore::new(
+        db,
+        JobsConfig {
+            concurrency: 1,
+            claim_timeout: Duration::from_millis(1500), // heartbeat every 500 ms
+            poll_interval: Duration::from_millis(20),
+            ..JobsConfig::default()
+        },
+    );
+    let cancel = CancellationToken::new();
+    spawn_workers(store.clone(), Arc::new(Hanging), "r", cancel.clone());
+    let job = enqueued(
+        store
+            .enqueue("default", "mcp", "slow", "u", None)
+            .await
+            .unwrap(),
+    );
+    let mut beats = Vec::new();
+    for _ in 0..400 {
+        let now = store.get(&job.id, None).await.unwrap().unwrap();
+        if let Some(hb) = now.heartbeat_at.filter(|_| now.state == "running") {
+            if beats.last() != Some(&hb) {
+                beats.push(hb);
+            }
+            if beats.len() >= 3 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(beats.len() >= 3, "the worker keeps heartbeating: {beats:?}");
+    // A live, heartbeating job is not "stuck" even though it runs longer than the timeout.
+    assert_eq!(store.recover_stuck(now_ms(), 0.5).await.unwrap(), 0);
+    assert_eq!(
+        store.cancel(&job.id, "default").await.unwrap(),
+        CancelOutcome::CancelRequested
+    );
+    let mut state = String::new();
+    for _ in 0..400 {
+        state = store.get(&job.id, None).await.unwrap().unwrap().state;
+        if state == "canceled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        state, "canceled",
+        "the worker saw cancel_requested at its heartbeat"
+    );
+    cancel.cancel();
     s.stop().await;
     env.cleanup().await;
 }

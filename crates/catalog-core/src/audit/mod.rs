@@ -13,7 +13,7 @@ pub use event::{AuditEvent, Outcome};
 pub use layer::{AuditState, record};
 pub use retention::{run_retention, spawn_retention};
 pub use routes::{page_size, router};
-pub use store::{AuditQuery, AuditStore};
+pub use store::{AuditPage, AuditQuery, AuditStore};
 
 /// Audit settings.
 #[derive(Debug, Clone)]
