@@ -462,8 +462,9 @@ async fn unsafe_security_settings_stop_startup() {
 
 /// Every route a client can reach has a row in the authorization table: as an admin (allowed
 /// everything that is mapped), no mounted route may answer "unknown endpoint". The candidates
-/// are every framework and management route of EN-29 with sample ids, plus each plugin's
-/// advertised list/get endpoints, under every method.
+/// are every framework and management route of EN-29 with sample ids, each plugin's advertised
+/// endpoints, and every pattern the plugin routers really mount (read from axum's route table),
+/// under every method.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mounted_route_has_an_authorization_rule() {
     let env = Env::new(&Backend::Sqlite).await;
@@ -518,6 +519,16 @@ async fn every_mounted_route_has_an_authorization_rule() {
         }
         bases.push(base);
     }
+    // Every pattern the plugin routers really mount (management included), read from axum's
+    // route table, with sample values for the parameters.
+    for entry in s.server.state().plugins.load().iter() {
+        let Some(router) = &entry.router else {
+            continue;
+        };
+        for pattern in mounted_patterns(&format!("{router:?}")) {
+            paths.push(format!("{}{}", entry.base_path, sample(&pattern)));
+        }
+    }
     let mut missing = Vec::new();
     for path in &paths {
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
@@ -549,4 +560,45 @@ async fn every_mounted_route_has_an_authorization_rule() {
         missing.join("\n")
     );
     s.stop().await;
+}
+
+/// The route patterns in a router's debug output (`paths: {RouteId(1): "/x/{id}", …}`),
+/// without axum's internal fallback routes. Patterns hold braces only inside quotes, so the
+/// first `}` between two quoted strings closes the map.
+fn mounted_patterns(debug: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for section in debug.split("paths: {").skip(1) {
+        let mut rest = section;
+        while let Some(start) = rest.find('"') {
+            if rest[..start].contains('}') {
+                break;
+            }
+            let after = &rest[start + 1..];
+            let Some(end) = after.find('"') else { break };
+            let pattern = &after[..end];
+            if !pattern.contains("__private__") && pattern != "/" {
+                out.push(pattern.to_string());
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    out
+}
+
+/// A concrete path for a pattern: `{x}` → `x1`, `{*x}` → `a/b`.
+fn sample(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with("{*") {
+                "a/b".to_string()
+            } else if let Some(rest) = seg.strip_prefix('{') {
+                let suffix = rest.split_once('}').map_or("", |(_, s)| s);
+                format!("x1{suffix}")
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
