@@ -195,6 +195,7 @@ pub fn suggestion<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     const BASES: [&str; 1] = ["/api/mcp_catalog/v1alpha1"];
 
@@ -255,6 +256,39 @@ mod tests {
         assert_eq!(r("DELETE", "/api/plugins"), None);
         assert_eq!(r("GET", "/api/unknown"), None);
         assert!(suggestion("POST", &format!("{m}/whatever"), BASES).contains("\"{m}/whatever\""));
+    }
+
+    proptest::proptest! {
+        /// Any path resolves without panicking; management paths only ever map to the
+        /// management resources (never falling through to the native mapping), and paths under
+        /// a plugin base outside `/management` only ever to `assets`.
+        #[test]
+        fn resolution_is_total_and_stays_in_its_area(
+            method in proptest::sample::select(vec!["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
+            segments in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "sources", "entities", "refresh", "actions", "source", "asset",
+                        "enable", "disable", "revisions", "diagnostics", "apply-source",
+                        "s1:action", "s1:rollback", "s1:validate", "j1:cancel", "management",
+                    ]).prop_map(String::from),
+                    "[a-z0-9:%._-]{0,10}",
+                ],
+                0..6,
+            ),
+        ) {
+            let rest = segments.join("/");
+            let managed = [CatalogSources, Actions, Assets, Jobs];
+            let m = r(method, &format!("/api/mcp_catalog/v1alpha1/management/{rest}"));
+            if let Some((resource, _)) = m {
+                proptest::prop_assert!(managed.contains(&resource), "{rest}: {resource:?}");
+            }
+            if segments.first().is_some_and(|s| s != "management") {
+                let native = r(method, &format!("/api/mcp_catalog/v1alpha1/{rest}"));
+                proptest::prop_assert!(native.is_none_or(|(res, _)| res == Assets), "{rest}");
+            }
+            let _ = r(method, &format!("/{rest}"));
+        }
     }
 
     #[test]
