@@ -2,7 +2,6 @@
 //! namespace unless `allNamespaces=true`, which the authorization stage checked at cluster scope.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::Extensions;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,7 +12,7 @@ use super::AuditStore;
 use crate::error::ApiError;
 use crate::query::query_pairs;
 use crate::store::decode_keyset;
-use crate::tenancy::Namespace;
+use crate::tenancy::Tenant;
 
 /// The audit API router.
 pub fn router(store: AuditStore) -> Router {
@@ -32,16 +31,17 @@ pub fn page_size(value: Option<&str>) -> i64 {
     }
 }
 
-fn scope(pairs: &[(String, String)], extensions: &Extensions) -> Option<String> {
+/// The tenant namespace, or `None` for `allNamespaces=true` (checked at cluster scope).
+fn scope(pairs: &[(String, String)], tenant: Tenant) -> Option<String> {
     let all = pairs
         .iter()
         .any(|(k, v)| k == "allNamespaces" && v.eq_ignore_ascii_case("true"));
-    (!all).then(|| Namespace::of(extensions))
+    (!all).then_some(tenant.namespace)
 }
 
 async fn list(
     State(store): State<AuditStore>,
-    extensions: Extensions,
+    tenant: Tenant,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
@@ -59,7 +59,7 @@ async fn list(
         ),
     };
     let query = AuditQuery {
-        namespace: scope(&pairs, &extensions),
+        namespace: scope(&pairs, tenant),
         actor: param("actor"),
         plugin: param("plugin"),
         action: param("action"),
@@ -78,12 +78,12 @@ async fn list(
 
 async fn get_one(
     State(store): State<AuditStore>,
-    extensions: Extensions,
+    tenant: Tenant,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
-    let namespace = scope(&pairs, &extensions);
+    let namespace = scope(&pairs, tenant);
     match store
         .get(&id, namespace.as_deref())
         .await

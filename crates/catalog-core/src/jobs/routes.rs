@@ -2,7 +2,7 @@
 //! (EN-64…67), scoped to the tenant namespace.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,7 +13,7 @@ use super::{CancelOutcome, JobQuery, JobStore};
 use crate::error::{ApiError, ErrorCode};
 use crate::query::query_pairs;
 use crate::store::decode_keyset;
-use crate::tenancy::Namespace;
+use crate::tenancy::Tenant;
 
 /// The jobs API router.
 pub fn router(store: JobStore) -> Router {
@@ -29,7 +29,7 @@ fn not_found(id: &str) -> ApiError {
 
 async fn list(
     State(store): State<JobStore>,
-    extensions: Extensions,
+    tenant: Tenant,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
@@ -55,7 +55,7 @@ async fn list(
     };
     let all = param("allNamespaces").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let query = JobQuery {
-        namespace: (!all).then(|| Namespace::of(&extensions)),
+        namespace: (!all).then_some(tenant.namespace),
         plugin: param("plugin"),
         source_id: param("sourceId"),
         state,
@@ -70,10 +70,10 @@ async fn list(
 
 async fn get_one(
     State(store): State<JobStore>,
-    extensions: Extensions,
+    tenant: Tenant,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let ns = Namespace::of(&extensions);
+    let ns = tenant.namespace;
     match store
         .get(&id, Some(&ns))
         .await
@@ -86,13 +86,13 @@ async fn get_one(
 
 async fn cancel(
     State(store): State<JobStore>,
-    extensions: Extensions,
+    tenant: Tenant,
     Path(segment): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(id) = segment.strip_suffix(":cancel") else {
         return Err(ApiError::not_found("no route matches this path"));
     };
-    let ns = Namespace::of(&extensions);
+    let ns = tenant.namespace;
     match store.cancel(id, &ns).await.map_err(ApiError::internal)? {
         CancelOutcome::Canceled => {
             Ok(Json(json!({"status": "canceled", "jobId": id})).into_response())

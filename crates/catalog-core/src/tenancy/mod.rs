@@ -1,9 +1,11 @@
 //! Tenancy (EN-6…12): which namespace a request acts in. Single mode always uses `default`;
 //! namespace mode takes `?namespace=`, else `X-Namespace`, validated as a DNS label.
 
+mod context;
 mod layer;
 mod namespace;
 
+pub use context::Tenant;
 pub use layer::{NAMESPACES_PATH, namespaces, resolve_tenancy};
 pub use namespace::{DEFAULT_NAMESPACE, validate_namespace};
 
