@@ -190,6 +190,10 @@ pub struct EnterpriseFlags {
     /// This replica's identity (default: POD_NAME, else hostname, plus a random suffix).
     #[arg(long, env = "CATALOG_LEADER_IDENTITY")]
     pub leader_identity: Option<String>,
+
+    /// Namespace of the Kubernetes Lease (default: POD_NAMESPACE, else catalog-system).
+    #[arg(long, env = "CATALOG_LEADER_LEASE_NAMESPACE")]
+    pub leader_lease_namespace: Option<String>,
 }
 
 impl EnterpriseFlags {
@@ -200,6 +204,10 @@ impl EnterpriseFlags {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect()
+        };
+        let kube = KubeAccess {
+            api_url: self.kube_api_url.clone().filter(|s| !s.is_empty()),
+            token_file: self.kube_token_file.clone(),
         };
         EnterpriseSettings {
             identity: IdentityConfig {
@@ -229,10 +237,7 @@ impl EnterpriseFlags {
                 mode: self.authz_mode,
                 cache_ttl: Duration::from_secs(self.authz_cache_ttl_seconds),
                 cache_max_entries: self.authz_cache_max_entries,
-                kube: KubeAccess {
-                    api_url: self.kube_api_url.clone().filter(|s| !s.is_empty()),
-                    token_file: self.kube_token_file.clone(),
-                },
+                kube: kube.clone(),
             },
             audit: AuditConfig {
                 enabled: self.audit_enabled,
@@ -258,6 +263,12 @@ impl EnterpriseFlags {
                 renew_deadline: Duration::from_secs(self.leader_renew_deadline),
                 retry_period: Duration::from_secs(self.leader_retry_period),
                 identity: self.leader_identity.clone().unwrap_or_default(),
+                lease_namespace: self
+                    .leader_lease_namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| HaConfig::default().lease_namespace),
+                kube: kube.clone(),
             },
         }
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use catalog_core::ha::{HaConfig, Leadership, LeaseBackend, LeaseStore, spawn_election};
@@ -20,6 +21,7 @@ fn config(identity: &str) -> HaConfig {
         renew_deadline: Duration::from_secs(2),
         retry_period: Duration::from_millis(300),
         identity: identity.into(),
+        ..HaConfig::default()
     }
 }
 
@@ -51,7 +53,7 @@ async fn one_leader_at_a_time_with_takeover_and_reelection() {
     let cancel_a = CancellationToken::new();
     let cancel_b = CancellationToken::new();
     let a = spawn_election(
-        LeaseStore::new(db_a.clone(), "test-leader"),
+        Arc::new(LeaseStore::new(db_a.clone(), "test-leader")),
         config("replica-a"),
         cancel_a.clone(),
     );
@@ -63,7 +65,7 @@ async fn one_leader_at_a_time_with_takeover_and_reelection() {
     }
     assert_eq!(a.status(), "leader");
     let b = spawn_election(
-        LeaseStore::new(db_b, "test-leader"),
+        Arc::new(LeaseStore::new(db_b, "test-leader")),
         config("replica-b"),
         cancel_b.clone(),
     );
@@ -227,4 +229,160 @@ async fn two_servers_elect_one_leader_and_fail_over() {
     assert!(took_over, "the follower took over after the leader stopped");
     follower.stop().await;
     env.cleanup().await;
+}
+
+/// A fake Kubernetes API server holding one Lease with optimistic concurrency.
+#[derive(Default)]
+struct FakeLeases {
+    lease: Mutex<Option<serde_json::Value>>,
+    version: Mutex<u64>,
+    tokens: Mutex<Vec<String>>,
+}
+
+type Fake = axum::extract::State<Arc<FakeLeases>>;
+
+fn remember_token(fake: &FakeLeases, headers: &axum::http::HeaderMap) {
+    let token = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    fake.tokens.lock().unwrap().push(token);
+}
+
+async fn get_lease(
+    axum::extract::State(fake): Fake,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    remember_token(&fake, &headers);
+    match fake.lease.lock().unwrap().clone() {
+        Some(lease) => axum::Json(lease).into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Stores `lease` with a new resourceVersion if `expected` matches the current one.
+fn store_lease(fake: &FakeLeases, mut lease: serde_json::Value, expected: Option<&str>) -> u16 {
+    let mut current = fake.lease.lock().unwrap();
+    let current_version = current.as_ref().map(|l| {
+        l["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    if current_version.as_deref() != expected {
+        return 409;
+    }
+    let mut version = fake.version.lock().unwrap();
+    *version += 1;
+    lease["metadata"]["resourceVersion"] = version.to_string().into();
+    *current = Some(lease);
+    200
+}
+
+async fn create_lease(
+    axum::extract::State(fake): Fake,
+    headers: axum::http::HeaderMap,
+    axum::Json(lease): axum::Json<serde_json::Value>,
+) -> axum::http::StatusCode {
+    remember_token(&fake, &headers);
+    match store_lease(&fake, lease, None) {
+        200 => axum::http::StatusCode::CREATED,
+        code => axum::http::StatusCode::from_u16(code).unwrap(),
+    }
+}
+
+async fn replace_lease(
+    axum::extract::State(fake): Fake,
+    headers: axum::http::HeaderMap,
+    axum::Json(lease): axum::Json<serde_json::Value>,
+) -> axum::http::StatusCode {
+    remember_token(&fake, &headers);
+    let expected = lease["metadata"]["resourceVersion"]
+        .as_str()
+        .map(String::from);
+    let code = match expected {
+        Some(v) => store_lease(&fake, lease, Some(&v)),
+        None => 409,
+    };
+    axum::http::StatusCode::from_u16(code).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_lease_elects_one_leader_and_hands_over() {
+    let fake = Arc::new(FakeLeases::default());
+    let leases = "/apis/coordination.k8s.io/v1/namespaces/catalog-system/leases";
+    let app = axum::Router::new()
+        .route(leases, axum::routing::post(create_lease))
+        .route(
+            &format!("{leases}/{{name}}"),
+            axum::routing::get(get_lease).put(replace_lease),
+        )
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "sa-token").unwrap();
+    let kube = catalog_core::authz::KubeAccess {
+        api_url: Some(url),
+        token_file: Some(token),
+    };
+    let elector = |identity: &str| {
+        let lease = catalog_core::ha::KubeLease::new(
+            kube.clone(),
+            "catalog-system",
+            "catalog-server-leader",
+        )
+        .unwrap();
+        let cancel = CancellationToken::new();
+        let config = HaConfig {
+            lease_namespace: "catalog-system".into(),
+            ..config(identity)
+        };
+        (
+            spawn_election(Arc::new(lease), config, cancel.clone()),
+            cancel,
+        )
+    };
+    let (a, cancel_a) = elector("pod-a");
+    for _ in 0..100 {
+        if a.is_leader() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(a.is_leader());
+    let (b, cancel_b) = elector("pod-b");
+    for _ in 0..20 {
+        until(&a, &b, "steady", || true).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(a.is_leader() && !b.is_leader());
+    {
+        let lease = fake.lease.lock().unwrap().clone().unwrap();
+        assert_eq!(lease["spec"]["holderIdentity"], "pod-a");
+        assert_eq!(lease["spec"]["leaseDurationSeconds"], 3);
+        assert!(
+            lease["spec"]["renewTime"]
+                .as_str()
+                .unwrap()
+                .ends_with("000Z")
+        );
+    }
+    // A stops and releases: B takes over and the transition is counted.
+    cancel_a.cancel();
+    until(&a, &b, "b takes over", || b.is_leader()).await;
+    let lease = fake.lease.lock().unwrap().clone().unwrap();
+    assert_eq!(lease["spec"]["holderIdentity"], "pod-b");
+    assert_eq!(lease["spec"]["leaseTransitions"], 1);
+    assert!(
+        fake.tokens
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|t| t == "Bearer sa-token")
+    );
+    cancel_b.cancel();
 }

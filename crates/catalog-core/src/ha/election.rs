@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::{HaConfig, LeaseStore};
+use std::sync::Arc;
+
+use super::{HaConfig, Lease};
 
 /// Whether this replica leads right now (watchable).
 #[derive(Clone)]
@@ -53,7 +55,7 @@ fn jittered(period: Duration) -> Duration {
 
 /// Starts campaigning; on `cancel` a leader releases the lease.
 pub fn spawn_election(
-    store: LeaseStore,
+    store: Arc<dyn Lease>,
     config: HaConfig,
     cancel: CancellationToken,
 ) -> Leadership {

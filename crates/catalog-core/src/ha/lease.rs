@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
+
+use super::Lease;
 use crate::store::{Database, StoreError};
 
 const NOW_MS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
@@ -84,5 +87,20 @@ impl LeaseStore {
                 .fetch_optional(pool)
                 .await?,
         )
+    }
+}
+
+#[async_trait]
+impl Lease for LeaseStore {
+    async fn try_acquire(&self, identity: &str, duration: Duration) -> Result<bool, String> {
+        LeaseStore::try_acquire(self, identity, duration)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn release(&self, identity: &str) -> Result<(), String> {
+        LeaseStore::release(self, identity)
+            .await
+            .map_err(|e| e.to_string())
     }
 }

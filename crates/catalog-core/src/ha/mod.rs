@@ -1,20 +1,35 @@
-//! High availability (EN-77…82): leader election over a PostgreSQL lease row, and running
-//! leader-only work (audit retention, job recovery and retention) only while leading.
+//! High availability (EN-77…82): leader election over a PostgreSQL lease row or a Kubernetes
+//! Lease, and leader-only work (audit retention, job recovery and retention) only while leading.
 
 mod election;
+mod kube_lease;
 mod leader_only;
 mod lease;
 
 pub use election::{Leadership, spawn_election};
+pub use kube_lease::KubeLease;
 pub use leader_only::spawn_leader_only;
 pub use lease::LeaseStore;
 
 use std::time::Duration;
 
+use async_trait::async_trait;
+
+use crate::authz::KubeAccess;
+
+/// A lease some replica holds for a while.
+#[async_trait]
+pub trait Lease: Send + Sync {
+    /// Takes or renews the lease for `identity`; `true` when this replica holds it now.
+    async fn try_acquire(&self, identity: &str, duration: Duration) -> Result<bool, String>;
+    /// Gives the lease up if `identity` holds it.
+    async fn release(&self, identity: &str) -> Result<(), String>;
+}
+
 /// `CATALOG_LEADER_ELECTION_BACKEND`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LeaseBackend {
-    /// A Kubernetes `Lease` (not built yet: startup refuses it).
+    /// A Kubernetes `coordination.k8s.io/v1` Lease.
     #[default]
     Kubernetes,
     /// The `leader_lease` table (PostgreSQL).
@@ -51,6 +66,10 @@ pub struct HaConfig {
     pub retry_period: Duration,
     /// This replica's identity (unique per replica).
     pub identity: String,
+    /// Namespace of the Kubernetes Lease.
+    pub lease_namespace: String,
+    /// Kubernetes API access (Lease backend).
+    pub kube: KubeAccess,
 }
 
 impl Default for HaConfig {
@@ -63,6 +82,9 @@ impl Default for HaConfig {
             renew_deadline: Duration::from_secs(10),
             retry_period: Duration::from_secs(2),
             identity: String::new(),
+            lease_namespace: std::env::var("POD_NAMESPACE")
+                .unwrap_or_else(|_| "catalog-system".into()),
+            kube: KubeAccess::default(),
         }
     }
 }
@@ -77,13 +99,6 @@ impl HaConfig {
             return Err(
                 "leader election needs PostgreSQL: SQLite serves a single replica \
                         (unset CATALOG_LEADER_ELECTION_ENABLED or use --database-url postgres://…)"
-                    .into(),
-            );
-        }
-        if self.backend == LeaseBackend::Kubernetes {
-            return Err(
-                "leader election backend kubernetes is not available in this build; \
-                        set CATALOG_LEADER_ELECTION_BACKEND=database"
                     .into(),
             );
         }
@@ -118,7 +133,11 @@ mod tests {
             backend: LeaseBackend::Kubernetes,
             ..on.clone()
         };
-        assert!(k8s.validate(true).unwrap_err().contains("kubernetes"));
+        assert!(k8s.validate(true).is_ok());
+        assert!(
+            k8s.validate(false).is_err(),
+            "SQLite refuses every backend (EN-4)"
+        );
         let bad = HaConfig {
             renew_deadline: Duration::from_secs(2),
             ..on

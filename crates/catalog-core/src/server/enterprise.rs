@@ -48,6 +48,9 @@ pub struct Enterprise {
     pub ha: HaConfig,
     /// Set once startup has migrated and loaded (always leader without election).
     pub leadership: std::sync::OnceLock<Leadership>,
+    /// The Kubernetes Lease, when that backend is configured (built at startup so a bad API
+    /// address fails early).
+    pub kube_lease: Option<Arc<dyn crate::ha::Lease>>,
 }
 
 impl Enterprise {
@@ -56,6 +59,16 @@ impl Enterprise {
         settings
             .ha
             .validate(db.backend() == crate::store::Backend::Postgres)?;
+        let kube_lease: Option<Arc<dyn crate::ha::Lease>> = match &settings.ha {
+            ha if ha.enabled && ha.backend == crate::ha::LeaseBackend::Kubernetes => {
+                Some(Arc::new(crate::ha::KubeLease::new(
+                    ha.kube.clone(),
+                    &ha.lease_namespace,
+                    &ha.lease_name,
+                )?))
+            }
+            _ => None,
+        };
         let identity = IdentityState::new(settings.identity.clone())?;
         let authz = &settings.authz;
         let inner: Option<Arc<dyn Authorizer>> = match authz.mode {
@@ -102,6 +115,7 @@ impl Enterprise {
             jobs: JobStore::new(db.clone(), settings.jobs.clone()),
             ha: settings.ha.clone(),
             leadership: std::sync::OnceLock::new(),
+            kube_lease,
         })
     }
 

@@ -296,15 +296,23 @@ fn start_background(app: &Arc<AppState>, cancel: &CancellationToken) {
     } else {
         e.ha.identity.clone()
     };
-    let leadership = if e.ha.enabled {
-        let store = crate::ha::LeaseStore::new(app.db.clone(), e.ha.lease_name.clone());
-        let config = crate::ha::HaConfig {
-            identity: identity.clone(),
-            ..e.ha.clone()
-        };
-        crate::ha::spawn_election(store, config, cancel.child_token())
-    } else {
-        crate::ha::Leadership::always()
+    let lease: Option<Arc<dyn crate::ha::Lease>> = match (e.ha.enabled, e.ha.backend) {
+        (false, _) => None,
+        (true, crate::ha::LeaseBackend::Database) => Some(Arc::new(crate::ha::LeaseStore::new(
+            app.db.clone(),
+            e.ha.lease_name.clone(),
+        ))),
+        (true, crate::ha::LeaseBackend::Kubernetes) => e.kube_lease.clone(),
+    };
+    let leadership = match lease {
+        Some(lease) => {
+            let config = crate::ha::HaConfig {
+                identity: identity.clone(),
+                ..e.ha.clone()
+            };
+            crate::ha::spawn_election(lease, config, cancel.child_token())
+        }
+        None => crate::ha::Leadership::always(),
     };
     let _ = e.leadership.set(leadership.clone());
     if e.jobs.config.enabled {
