@@ -7,7 +7,7 @@ mod layer;
 mod role;
 
 pub use headers::split_groups;
-pub use jwt::{JwtConfig, JwtVerifier};
+pub use jwt::{JwtConfig, JwtVerifier, TokenIdentity};
 pub use layer::{IdentityState, identify};
 pub use role::Role;
 

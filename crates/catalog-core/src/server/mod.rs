@@ -1,5 +1,6 @@
 //! The server: lifecycle (FW §4), routing and middleware, health, discovery and metrics.
 
+mod background;
 mod bundled;
 mod discovery;
 mod discovery_cache;
