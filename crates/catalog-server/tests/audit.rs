@@ -1,5 +1,6 @@
 //! Audit over real HTTP (EN-40…49): one event per mutating request (denials and failures
 //! included, reads never), the listing with filters and cursor paging, get by id, retention.
+#![cfg(feature = "mcp")]
 
 mod common;
 

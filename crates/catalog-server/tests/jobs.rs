@@ -1,6 +1,7 @@
 //! Async refresh jobs (EN-50…67): 202 + Location over HTTP, dedup, queue limit, fenced claims,
 //! stuck recovery, retries, cancel, and exactly-once execution by two replicas' worker pools
 //! claiming from one database.
+#![cfg(feature = "mcp")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Identity and authorization over real HTTP (EN-19…39): spoofed proxy headers, JWT
 //! verification, the role matrix, and SubjectAccessReview against a fake API server on
 //! 127.0.0.1 that records what it is asked.
+#![cfg(feature = "mcp")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Namespace tenancy over real HTTP (EN-6…16): exact 400s, the served-namespace list, exempt
 //! probes, and a randomized check that no list, get, filter or page token crosses namespaces.
+#![cfg(feature = "mcp")]
 
 mod common;
 
