@@ -39,7 +39,7 @@ pub enum SecretsResolver {
 }
 
 /// Parses `true/false/1/0/yes/no` in any case (FW-65).
-fn parse_bool(s: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
@@ -50,7 +50,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 /// Parses one CIDR (or a bare IP address, taken as a single-host network).
-fn parse_cidr(s: &str) -> Result<IpNet, String> {
+pub(crate) fn parse_cidr(s: &str) -> Result<IpNet, String> {
     let s = s.trim();
     s.parse::<IpNet>()
         .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
@@ -170,6 +170,9 @@ pub struct Cli {
         default_value = "CATALOG_SECRET_"
     )]
     pub secrets_env_prefix: String,
+    /// Identity, tenancy, authorization and audit.
+    #[command(flatten)]
+    pub enterprise: crate::enterprise_flags::EnterpriseFlags,
 }
 
 impl Cli {
@@ -210,6 +213,7 @@ impl Cli {
             (SecretsResolver::File, Some(dir)) => SecretsMode::File { dir: dir.clone() },
             (SecretsResolver::File, None) | (SecretsResolver::None, _) => SecretsMode::Disabled,
         };
+        s.enterprise = self.enterprise.settings();
         s
     }
 }

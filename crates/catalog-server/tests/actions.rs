@@ -268,10 +268,9 @@ async fn hostile_targets_and_bodies_change_nothing(backend: Backend) {
         );
     }
     // Oversized bodies and parameters are refused.
-    let huge = json!({"action": "tag", "params": {"tags": ["t".repeat(100 * 1024)]}});
-    let r = act(&s, K8S, huge).await;
-    assert_eq!(r.status, 413, "{}", r.body);
-    assert_eq!(r.body["error"], "payload_too_large");
+    let head = s.post_declaring_length(&path(K8S), 100 * 1024).await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.contains("payload_too_large"), "{head}");
     let many: Vec<String> = (0..65).map(|i| format!("t{i}")).collect();
     let r = act(&s, K8S, json!({"action": "tag", "params": {"tags": many}})).await;
     assert_eq!(r.status, 400, "{}", r.body);

@@ -168,8 +168,8 @@ async fn discovery_responses_are_cached_until_something_changes() {
     }
     assert_eq!(
         s.get("/api/plugins?x=1").await.headers["x-cache"],
-        "MISS",
-        "keyed by the full URI"
+        "HIT",
+        "keyed by path and namespace: junk query parameters mint no keys (EN-70)"
     );
     let refreshed = s
         .post(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::index::Snapshot;
 use crate::query::{list_page, query_pairs};
 use crate::server::AppState;
+use crate::tenancy::Namespace;
 
 /// The asset routes, for the framework router.
 pub fn asset_routes() -> Router<Arc<AppState>> {
@@ -40,6 +41,7 @@ fn scope_param<'a>(pairs: &'a [(String, String)], key: &str) -> Result<Option<&'
 
 async fn list(
     State(app): State<Arc<AppState>>,
+    tenant: Option<Extension<Namespace>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
@@ -84,7 +86,13 @@ async fn list(
         plugin.unwrap_or(""),
         kind.unwrap_or("")
     );
-    let page = list_page(&ASSET_SPEC, &snapshot, &pairs, &scope)?;
+    let page = list_page(
+        &ASSET_SPEC,
+        &snapshot,
+        &pairs,
+        &scope,
+        default_tenant(&tenant),
+    )?;
     let body = page.to_json();
     let body = format!(
         "{{\"apiVersion\":\"{API_VERSION}\",\"kind\":\"AssetList\",{}",
@@ -93,11 +101,25 @@ async fn list(
     Ok(crate::catalog::json_response(body))
 }
 
+/// Plugin data lives in the default namespace; other tenants see none of it (EN-15).
+fn default_tenant(tenant: &Option<Extension<Namespace>>) -> bool {
+    tenant
+        .as_ref()
+        .is_none_or(|t| t.0.0 == crate::tenancy::DEFAULT_NAMESPACE)
+}
+
 async fn get_one(
     State(app): State<Arc<AppState>>,
+    tenant: Option<Extension<Namespace>>,
     Path((kind, name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    for entry in app.plugins.load().iter().filter(|e| e.is_active()) {
+    let visible = default_tenant(&tenant);
+    for entry in app
+        .plugins
+        .load()
+        .iter()
+        .filter(|e| visible && e.is_active())
+    {
         if let Some(getter) = entry.plugin.asset_getter()
             && let Some(asset) = getter.get_asset(&kind, &name)?
         {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +15,7 @@ use crate::entity::Entity;
 use crate::error::ApiError;
 use crate::plugin::ActionResult;
 use crate::query::{list_page, query_pairs};
+use crate::tenancy::Namespace;
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -32,14 +33,19 @@ pub(crate) fn json_response(body: String) -> Response {
 
 async fn list(
     State(shared): State<Arc<Shared>>,
+    tenant: Option<Extension<Namespace>>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let rt = shared.runtime()?;
+    let tenant = tenant.map_or_else(|| rt.config.namespace.clone(), |t| t.0.0);
     let pairs = query_pairs(raw.as_deref())?;
     let spec = shared.spec;
     let snapshot = rt.snapshot.load();
-    let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
-    let page = list_page(spec, &snapshot, &pairs, &scope)?;
+    // The snapshot holds one namespace; other tenants see none of it (EN-14, EN-15). The page
+    // token scope carries the tenant, so tokens never cross namespaces either.
+    let visible = tenant == rt.config.namespace;
+    let scope = format!("{tenant}/{}", spec.kind.kind);
+    let page = list_page(spec, &snapshot, &pairs, &scope, visible)?;
     if rt.overlays.is_empty() {
         return Ok(json_response(page.to_json()));
     }
@@ -69,6 +75,7 @@ async fn action(
 
 async fn get_one(
     State(shared): State<Arc<Shared>>,
+    tenant: Option<Extension<Namespace>>,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -79,7 +86,8 @@ async fn get_one(
         .find(|(k, _)| k == "source" || k == "sourceId")
         .map(|(_, v)| v.as_str());
     let snapshot = rt.snapshot.load();
-    match snapshot.get(&name, source) {
+    let visible = tenant.is_none_or(|t| t.0.0 == rt.config.namespace);
+    match snapshot.get(&name, source).filter(|_| visible) {
         Some(e) => {
             let mut out = String::with_capacity(e.json.get().len());
             write_with_overlay(&rt.overlays, e, &mut out);

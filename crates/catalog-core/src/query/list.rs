@@ -10,11 +10,13 @@ use crate::schema::PluginSpec;
 
 /// Runs the list query `pairs` over `snapshot`, whose entities follow `spec`'s schema. `scope`
 /// names what else shapes the sequence (namespace, kind, …) and is bound into page tokens.
+/// `visible` is false when the caller's namespace may not see this snapshot: the page is empty.
 pub fn list_page(
     spec: &PluginSpec,
     snapshot: &Snapshot,
     pairs: &[(String, String)],
     scope: &str,
+    visible: bool,
 ) -> Result<Page, ApiError> {
     let params = ListParams::parse(pairs, spec)?;
     // Compiled once per request. Offsets in errors count from the value as sent, so the raw
@@ -35,6 +37,9 @@ pub fn list_page(
         Some(k) => k.and(&set),
         None => keep = Some(set),
     };
+    if !visible {
+        restrict(snapshot.entities().iter().map(|_| false).collect());
+    }
     if !params.sources.is_empty() {
         restrict(
             snapshot

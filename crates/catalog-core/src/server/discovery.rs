@@ -1,4 +1,4 @@
-//! `GET /api/plugins`, `GET /api/plugins/{name}/capabilities`, and the namespaces list (FW §6).
+//! `GET /api/plugins` and `GET /api/plugins/{name}/capabilities` (FW §6).
 
 use std::sync::Arc;
 
@@ -116,9 +116,4 @@ pub async fn capabilities(
         &*entry.plugin,
         &entry.base_path,
     )))
-}
-
-/// `GET /api/tenancy/v1alpha1/namespaces` in single-tenant mode.
-pub async fn namespaces() -> impl IntoResponse {
-    Json(json!({"namespaces": ["default"], "mode": "single"}))
 }

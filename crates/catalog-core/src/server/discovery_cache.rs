@@ -1,6 +1,8 @@
-//! Response cache for the discovery routes only (FW-44): keyed by the full URI, the discovery
-//! generation (bumped whenever plugins, sources or capabilities may have changed) and a
-//! fingerprint of every plugin's health, so a cached body is never staler than its key.
+//! Response cache for the discovery routes only (FW-44, EN-68…70): keyed by the path and the
+//! tenant namespace (other query parameters cannot mint keys), the discovery generation
+//! (bumped whenever plugins, sources or capabilities may have changed) and a fingerprint of
+//! every plugin's health, so a cached body is never staler than its key. It runs after
+//! authorization, so it never answers a caller who would be denied.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,7 +18,7 @@ use moka::sync::Cache;
 
 use super::state::AppState;
 
-type Key = (String, u64, u64);
+type Key = (String, String, u64, u64);
 
 /// The discovery caches: `/api/plugins` (60 s) and capabilities (30 s), 1000 entries each.
 pub struct DiscoveryCache {
@@ -53,14 +55,16 @@ fn health_fingerprint(app: &AppState) -> u64 {
 
 /// Route layer serving discovery responses from the cache (`X-Cache: HIT|MISS`).
 pub async fn cached(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let uri = req.uri().to_string();
+    let path = req.uri().path().to_string();
+    let namespace = crate::tenancy::Namespace::of(req.extensions());
     let cache = if req.uri().path() == "/api/plugins" {
         &app.discovery_cache.plugins
     } else {
         &app.discovery_cache.capabilities
     };
     let key = (
-        uri,
+        path,
+        namespace,
         app.discovery_generation.load(Ordering::SeqCst),
         health_fingerprint(&app),
     );

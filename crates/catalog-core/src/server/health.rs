@@ -71,7 +71,7 @@ pub async fn ready(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     );
     components.insert(
         "leader_election".into(),
-        json!({"status": "not_configured"}),
+        json!({"status": app.enterprise.leader_status()}),
     );
     let mut body = serde_json::Map::new();
     if app.shutting_down.load(Ordering::SeqCst) {

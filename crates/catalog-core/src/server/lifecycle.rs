@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bundled::materialize_bundled;
 use super::config_setup::build_manager;
+use super::enterprise::Enterprise;
 use super::management;
 use super::metrics::Metrics;
 use super::router::{app_service, full_router, startup_router};
@@ -79,6 +80,9 @@ pub enum StartupError {
     /// The framework's migrations or the migration lock failed.
     #[error("{0}")]
     Migration(StoreError),
+    /// The identity, tenancy, authorization or audit settings are unusable.
+    #[error("security settings: {0}")]
+    Security(String),
 }
 
 /// A running server.
@@ -217,6 +221,8 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
             url: redact_url(&url),
             source,
         })?;
+    let enterprise =
+        Enterprise::build(&settings.enterprise, &db).map_err(StartupError::Security)?;
     let listener =
         TcpListener::bind(settings.listen)
             .await
@@ -241,6 +247,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         discovery_generation: Arc::default(),
         discovery_cache: Default::default(),
         config: manager,
+        enterprise,
     });
     let current = Arc::new(ArcSwap::from_pointee(startup_router(app.clone())));
     let cancel = CancellationToken::new();
@@ -276,6 +283,7 @@ pub async fn start(settings: Settings, registry: Registry) -> Result<RunningServ
         app.settings.reconcile_interval,
         running.cancel.clone(),
     );
+    super::background::start(&app, &running.cancel);
     let active = app.plugins.load().iter().filter(|e| e.is_active()).count();
     tracing::info!(
         active,

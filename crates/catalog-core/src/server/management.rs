@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use super::state::AppState;
 use crate::error::ApiError;
 use crate::plugin::CatalogPlugin;
+use crate::tenancy::Namespace;
 
 type Plugin = Arc<dyn CatalogPlugin>;
 
@@ -31,13 +32,16 @@ pub fn router(plugin: Plugin, app: Arc<AppState>) -> Router {
 
 async fn entity(
     State(plugin): State<Plugin>,
+    tenant: Option<Extension<Namespace>>,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let getter = plugin
         .entity_getter()
         .ok_or_else(|| ApiError::not_found("no route matches this path"))?;
+    // Plugin data lives in the default namespace; other tenants never see it (EN-15).
     getter
         .get_entity_by_name("", &name)
+        .filter(|_| tenant.is_none_or(|t| t.0.0 == crate::tenancy::DEFAULT_NAMESPACE))
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("entity \"{name}\" not found")))
 }

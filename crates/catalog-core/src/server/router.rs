@@ -1,5 +1,6 @@
 //! Router assembly: framework routes, plugin sub-routers at their base paths, 503 for failed
-//! plugins, JSON 404/405 fallbacks, and the global middleware stack (FW-23).
+//! plugins, JSON 404/405 fallbacks, and the global middleware stack (FW-23, EN-1): request id →
+//! panic recovery → CORS → identity → tenancy → audit → routing → authorization → async refresh → cache → handler.
 
 use std::sync::Arc;
 
@@ -16,7 +17,12 @@ use tower_http::timeout::TimeoutLayer;
 use super::middleware::{ContextConfig, panic_response, request_context};
 use super::state::AppState;
 use super::{discovery, discovery_cache, health, metrics};
+use crate::audit::record;
+use crate::authz::{AuthzState, authorize};
 use crate::error::{ApiError, ErrorCode};
+use crate::identity::identify;
+use crate::jobs::AsyncRefresh;
+use crate::tenancy::resolve_tenancy;
 
 /// The router while startup runs: probes answer, everything else is 503 (FW startup step 6).
 pub fn startup_router(app: Arc<AppState>) -> Router {
@@ -52,12 +58,14 @@ pub fn full_router(app: Arc<AppState>) -> Router {
                     discovery_cache::cached,
                 )),
         )
+        .with_state(app.clone())
         .route(
-            "/api/tenancy/v1alpha1/namespaces",
-            get(discovery::namespaces),
+            crate::tenancy::NAMESPACES_PATH,
+            get(crate::tenancy::namespaces).with_state(app.enterprise.tenancy.clone()),
         )
-        .merge(crate::assets::asset_routes())
-        .with_state(app.clone());
+        .merge(crate::assets::asset_routes().with_state(app.clone()))
+        .merge(crate::audit::router(app.enterprise.audit.store.clone()))
+        .merge(crate::jobs::router(app.enterprise.jobs.clone()));
     for entry in app.plugins.load().iter() {
         let base = entry.base_path.as_str();
         match (&entry.failure, &entry.router) {
@@ -78,7 +86,31 @@ pub fn full_router(app: Arc<AppState>) -> Router {
             }
         }
     }
+    let authz = Arc::new(AuthzState {
+        authorizer: app.enterprise.authorizer.clone(),
+        require_authentication: app.enterprise.require_authentication,
+        bases: app
+            .plugins
+            .load()
+            .iter()
+            .map(|e| e.base_path.clone())
+            .collect(),
+    });
+    let async_refresh = Arc::new(AsyncRefresh {
+        store: app.enterprise.jobs.clone(),
+        plugins: app
+            .plugins
+            .load()
+            .iter()
+            .map(|e| (e.base_path.clone(), e.plugin.name().to_string()))
+            .collect(),
+    });
     router
+        .route_layer(axum::middleware::from_fn_with_state(
+            async_refresh,
+            crate::jobs::async_refresh,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(authz, authorize))
         .fallback(|| async { ApiError::not_found("no route matches this path") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -113,6 +145,8 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
         "x-csrf-token",
         "x-pingother",
         "x-namespace",
+        "x-correlation-id",
+        "x-request-id",
     ];
     Some(
         CorsLayer::new()
@@ -121,13 +155,17 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 Method::GET,
                 Method::POST,
                 Method::PUT,
+                Method::PATCH,
                 Method::DELETE,
                 Method::OPTIONS,
             ])
             .allow_headers(headers.map(HeaderName::from_static))
             .expose_headers([
                 HeaderName::from_static("link"),
+                HeaderName::from_static("x-cache"),
                 HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("retry-after"),
+                HeaderName::from_static("location"),
             ])
             .max_age(std::time::Duration::from_secs(300)),
     )
@@ -151,6 +189,18 @@ pub fn app_service(app: Arc<AppState>, current: Arc<ArcSwap<Router>>) -> Router 
             ))
             .layer(CatchPanicLayer::custom(panic_response))
             .option_layer(cors_layer(&app.settings.cors_allowed_origins))
+            .layer(axum::middleware::from_fn_with_state(
+                app.enterprise.identity.clone(),
+                identify,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                app.enterprise.tenancy.clone(),
+                resolve_tenancy,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                app.enterprise.audit.clone(),
+                record,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
                 app.settings.request_timeout,

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use super::enterprise::EnterpriseSettings;
+
 /// Everything that shapes one server instance.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -48,6 +50,8 @@ pub struct Settings {
     pub allowed_roots: Vec<PathBuf>,
     /// How SecretRefs are resolved (SM-63).
     pub secrets: SecretsMode,
+    /// Identity, tenancy, authorization and audit (EN-*).
+    pub enterprise: EnterpriseSettings,
 }
 
 /// Where the editable source config is kept.
@@ -100,6 +104,7 @@ impl Settings {
             secrets: SecretsMode::Env {
                 prefix: "CATALOG_SECRET_".into(),
             },
+            enterprise: EnterpriseSettings::default(),
         }
     }
 

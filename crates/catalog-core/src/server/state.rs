@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 
 use super::discovery_cache::DiscoveryCache;
+use super::enterprise::Enterprise;
 use super::metrics::Metrics;
 use super::settings::Settings;
 use crate::plugin::CatalogPlugin;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub discovery_cache: DiscoveryCache,
     /// The source management plane: the editable config document and its store.
     pub config: Arc<crate::management::Manager>,
+    /// Identity, tenancy, authorization and audit.
+    pub enterprise: Enterprise,
 }
 
 impl AppState {

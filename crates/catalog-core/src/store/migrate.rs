@@ -92,8 +92,93 @@ pub fn framework_migrations() -> Vec<Migration> {
                 PRIMARY KEY (namespace, plugin_name, source_id))",
         up_postgres: None,
         down: "DROP TABLE catalog_refresh_status",
+    },
+    Migration {
+        version: "050-audit",
+        description: "audit events (EN-44)",
+        up: AUDIT_EVENTS,
+        up_postgres: None,
+        down: "DROP TABLE audit_events",
+    },
+    Migration {
+        version: "051-jobs",
+        description: "async refresh jobs (EN-50)",
+        up: REFRESH_JOBS,
+        up_postgres: None,
+        down: "DROP TABLE refresh_jobs",
+    },
+    Migration {
+        version: "052-leader-lease",
+        description: "leader election lease (EN-80)",
+        up: "CREATE TABLE leader_lease (
+                name TEXT PRIMARY KEY,
+                holder_identity TEXT NOT NULL DEFAULT '',
+                acquired_at BIGINT NOT NULL,
+                renewed_at BIGINT NOT NULL,
+                lease_duration_seconds BIGINT NOT NULL,
+                transitions BIGINT NOT NULL DEFAULT 0)",
+        up_postgres: None,
+        down: "DROP TABLE leader_lease",
     }]
 }
+
+const REFRESH_JOBS: &str = "CREATE TABLE refresh_jobs (
+        id VARCHAR(36) PRIMARY KEY,
+        namespace TEXT NOT NULL DEFAULT 'default',
+        plugin TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at BIGINT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        progress BIGINT,
+        message TEXT,
+        started_at BIGINT,
+        finished_at BIGINT,
+        attempt_count BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT,
+        idempotency_key TEXT,
+        entities_loaded BIGINT,
+        entities_removed BIGINT,
+        duration_ms BIGINT,
+        claimed_by TEXT,
+        heartbeat_at BIGINT,
+        next_attempt_at BIGINT,
+        cancel_requested BIGINT NOT NULL DEFAULT 0,
+        request_id TEXT);
+    CREATE INDEX refresh_jobs_namespace_state ON refresh_jobs (namespace, state);
+    CREATE INDEX refresh_jobs_plugin_state ON refresh_jobs (plugin, state);
+    CREATE INDEX refresh_jobs_state ON refresh_jobs (state, requested_at);
+    CREATE UNIQUE INDEX refresh_jobs_active_key ON refresh_jobs (idempotency_key)
+        WHERE state IN ('queued', 'running');";
+
+const AUDIT_EVENTS: &str = "CREATE TABLE audit_events (
+        id VARCHAR(36) PRIMARY KEY,
+        namespace TEXT NOT NULL DEFAULT 'default',
+        actor TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        request_id TEXT,
+        correlation_id TEXT,
+        plugin TEXT,
+        resource_type TEXT,
+        resource_ids TEXT,
+        action TEXT,
+        action_verb TEXT,
+        outcome TEXT NOT NULL,
+        status_code BIGINT,
+        reason TEXT,
+        asset_uid TEXT,
+        version_id TEXT,
+        old_value TEXT,
+        new_value TEXT,
+        metadata TEXT,
+        created_at BIGINT NOT NULL);
+    CREATE INDEX audit_events_namespace ON audit_events (namespace, created_at);
+    CREATE INDEX audit_events_actor ON audit_events (actor, created_at);
+    CREATE INDEX audit_events_plugin ON audit_events (plugin, created_at);
+    CREATE INDEX audit_events_type ON audit_events (event_type, created_at);
+    CREATE INDEX audit_events_asset ON audit_events (asset_uid, created_at);
+    CREATE INDEX audit_events_correlation ON audit_events (correlation_id);
+    CREATE INDEX audit_events_request ON audit_events (request_id);";
 
 /// Holds the cross-replica migration lock while alive; release with [`MigrationLock::release`].
 pub struct MigrationLock {

@@ -3,11 +3,13 @@
 //! Queries are written once with `$n` placeholders, which both backends accept, and dispatched
 //! with [`on_pool!`](crate::on_pool).
 
+mod conditions;
 mod entities;
 mod migrate;
 mod refresh_status;
 mod source_status;
 
+pub use conditions::*;
 pub use entities::*;
 pub use migrate::*;
 pub use refresh_status::*;

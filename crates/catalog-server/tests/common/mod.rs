@@ -189,6 +189,27 @@ pub struct Reply {
 }
 
 impl TestServer {
+    /// POSTs to `path` declaring a `Content-Length` of `declared` bytes but sending only `{`,
+    /// and returns the raw response. The server must answer before reading the body, so the
+    /// client never races a connection closed mid-upload.
+    pub async fn post_declaring_length(&self, path: &str, declared: usize) -> String {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_string();
+        let path = path.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+            let request = format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n{{"
+            );
+            conn.write_all(request.as_bytes()).unwrap();
+            let mut out = Vec::new();
+            let _ = conn.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).to_string()
+        })
+        .await
+        .unwrap()
+    }
+
     fn new(server: RunningServer) -> Self {
         let base = format!("http://{}", server.local_addr());
         Self {
