@@ -518,10 +518,10 @@ async fn refresh_applies_changes_and_keeps_last_good_data(backend: Backend) {
         s.get(&format!("{base}/mcpservers")).await.body["totalSize"],
         6
     );
-    // A wrong field type rejects the file, naming entry and field.
+    // A wrong field type skips that entry only, naming entry and field in the source status.
     std::fs::write(
         &data,
-        "mcpservers:\n  - name: a\n    deploymentMode: local\n    toolCount: many\n",
+        "mcpservers:\n  - name: a\n    deploymentMode: local\n    toolCount: many\n  - name: b\n    deploymentMode: local\n",
     )
     .unwrap();
     let r = s
@@ -530,14 +530,17 @@ async fn refresh_applies_changes_and_keeps_last_good_data(backend: Backend) {
             &serde_json::json!({}),
         )
         .await;
-    let err = r.body["error"].as_str().unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let diag = s.get(&format!("{base}/management/diagnostics")).await.body;
+    let err = diag["sources"][0]["error"].as_str().unwrap();
     assert!(
-        err.contains("entry 0 (a): field 'toolCount' must be of type integer"),
+        err.contains("entry 0 (a): field 'toolCount' must be of type integer; skipped"),
         "{err}"
     );
+    assert_eq!(diag["sources"][0]["state"], "available");
     assert_eq!(
-        s.get(&format!("{base}/mcpservers")).await.body["totalSize"],
-        6
+        names(&s.get(&format!("{base}/mcpservers")).await.body),
+        ["b"]
     );
     assert_eq!(
         s.post(

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::DeclarativePlugin;
-use super::ingest::{sync_source, sync_sources};
+use super::ingest::{SyncMode, sync_source, sync_sources};
 use crate::error::ApiError;
 use crate::plugin::*;
 use crate::time::rfc3339_ms;
@@ -89,7 +89,7 @@ impl RefreshProvider for DeclarativePlugin {
             .into_iter()
             .filter(|s| s.is_enabled())
             .collect();
-        for r in sync_sources(self.spec(), &rt, enabled, false).await {
+        for r in sync_sources(self.spec(), &rt, enabled, SyncMode::Manual).await {
             total.entities_loaded += r.entities_loaded;
             total.entities_removed += r.entities_removed;
             total.duration += r.duration;

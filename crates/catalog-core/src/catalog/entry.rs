@@ -8,82 +8,123 @@ use crate::provider::SourceError;
 use crate::schema::PluginSpec;
 use crate::store::EntityRow;
 
-/// Most problems listed in one source error.
-const MAX_REPORTED: usize = 5;
-
 /// A validated data-file entry: its name and its fields.
 pub type Entry = (String, Map<String, Value>);
 
-/// Extracts and validates the entry list of a parsed data file; all problems are reported
-/// together and any problem rejects the file (its previous data stays served).
-pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, SourceError> {
+/// The entries of one data file and the problems of the entries that were skipped.
+#[derive(Debug, Default)]
+pub struct FileEntries {
+    /// Valid entries, in document order, first occurrence of each name only.
+    pub entries: Vec<Entry>,
+    /// One line per skipped entry or ignored oddity: `file: entry i (name): problem`.
+    pub warnings: Vec<String>,
+}
+
+/// Extracts the entry list of a parsed data file (PA-24, PA-27, PA-29). A file whose top level
+/// is not a mapping, or whose key is not a list, is an error (its previous data stays served);
+/// a file without the key yields no entries (a warning when `warn_missing_key`). Each invalid
+/// entry is skipped with a warning naming index, name and field; the rest load.
+pub fn validate_entries(
+    spec: &PluginSpec,
+    doc: Value,
+    file: &str,
+    warn_missing_key: bool,
+) -> Result<FileEntries, SourceError> {
     let key = spec.kind.document_key;
-    let Value::Object(mut root) = doc else {
-        return Err(SourceError(format!(
-            "top level must be a mapping with key `{key}`"
-        )));
+    let mut out = FileEntries::default();
+    let mut root = match doc {
+        Value::Object(root) => root,
+        Value::Null => Map::new(),
+        _ => {
+            return Err(SourceError(format!(
+                "{file}: top level must be a mapping with key `{key}`"
+            )));
+        }
     };
     let list = match root.remove(key) {
         Some(Value::Array(list)) => list,
-        Some(Value::Null) | None => {
-            return Err(SourceError(format!("missing top-level key `{key}`")));
+        Some(Value::Null) => Vec::new(),
+        None => {
+            if warn_missing_key {
+                out.warnings
+                    .push(format!("{file}: no top-level key `{key}`; nothing loaded"));
+            }
+            return Ok(out);
         }
-        Some(_) => return Err(SourceError(format!("`{key}` must be a list"))),
+        Some(_) => return Err(SourceError(format!("{file}: `{key}` must be a list"))),
     };
-    let mut problems = Vec::new();
-    let mut entries: Vec<Entry> = Vec::with_capacity(list.len());
     let mut seen = std::collections::HashMap::new();
     for (i, item) in list.into_iter().enumerate() {
+        let mut skip = |problem: String| out.warnings.push(format!("{file}: entry {i}{problem}"));
         let Value::Object(entry) = item else {
-            problems.push(format!("entry {i}: must be a mapping"));
+            skip(": must be a mapping; skipped".into());
             continue;
         };
         let name = match entry.get("name") {
             Some(Value::String(n)) if !n.trim().is_empty() => n.clone(),
+            Some(Value::Number(n)) => n.to_string(),
             _ => {
-                problems.push(format!(
-                    "entry {i}: field 'name' is required and must be a non-empty string"
-                ));
+                skip(": field 'name' is required and must be a non-empty string; skipped".into());
                 continue;
             }
         };
-        for field in spec.kind.fields.iter().filter(|f| !f.path.contains('.')) {
-            match entry.get(field.path) {
-                None | Some(Value::Null) if field.required => {
-                    problems.push(format!(
-                        "entry {i} ({name}): field '{}' is required",
-                        field.path
-                    ));
-                }
-                Some(v) if !field.field_type.accepts(v) => problems.push(format!(
-                    "entry {i} ({name}): field '{}' must be of type {}",
-                    field.path,
-                    field.field_type.as_str()
-                )),
-                _ => {}
-            }
-        }
-        if let Some(first) = seen.insert(name.clone(), i) {
-            problems.push(format!(
-                "entry {i} ({name}): duplicate name (first at entry {first})"
+        if name.contains('/') || name.chars().any(char::is_control) {
+            skip(format!(
+                " ({name}): field 'name' must not contain '/' or control characters; skipped"
             ));
             continue;
         }
-        entries.push((name, entry));
+        let problem = spec
+            .kind
+            .fields
+            .iter()
+            .filter(|f| !f.path.contains(['.', '[']))
+            .find_map(|field| match entry.get(field.path) {
+                None | Some(Value::Null) if field.required => {
+                    Some(format!("field '{}' is required", field.path))
+                }
+                Some(v) if !field.field_type.accepts(v) && !accepts_scalar_text(field, v) => {
+                    Some(format!(
+                        "field '{}' must be of type {}",
+                        field.path,
+                        field.field_type.as_str()
+                    ))
+                }
+                _ => None,
+            });
+        if let Some(problem) = problem {
+            skip(format!(" ({name}): {problem}; skipped"));
+            continue;
+        }
+        if let Some(first) = seen.insert(name.clone(), i) {
+            seen.insert(name.clone(), first);
+            skip(format!(
+                " ({name}): duplicate name (first at entry {first}); skipped"
+            ));
+            continue;
+        }
+        out.entries.push((name, normalise_scalars(spec, entry)));
     }
-    if problems.is_empty() {
-        return Ok(entries);
+    Ok(out)
+}
+
+/// String fields accept any scalar and keep its literal text (PA-26: `version: 1.10`).
+fn accepts_scalar_text(field: &crate::schema::FieldSpec, v: &Value) -> bool {
+    field.field_type == crate::schema::FieldType::String && (v.is_number() || v.is_boolean())
+}
+
+/// Turns scalar values of top-level string fields into their text.
+fn normalise_scalars(spec: &PluginSpec, mut entry: Map<String, Value>) -> Map<String, Value> {
+    for field in spec.kind.fields.iter().filter(|f| {
+        f.field_type == crate::schema::FieldType::String && !f.path.contains(['.', '['])
+    }) {
+        if let Some(v) = entry.get_mut(field.path)
+            && (v.is_number() || v.is_boolean())
+        {
+            *v = Value::String(v.to_string());
+        }
     }
-    let more = problems.len().saturating_sub(MAX_REPORTED);
-    let mut message = problems
-        .into_iter()
-        .take(MAX_REPORTED)
-        .collect::<Vec<_>>()
-        .join("; ");
-    if more > 0 {
-        message.push_str(&format!("; and {more} more"));
-    }
-    Err(SourceError(message))
+    entry
 }
 
 /// Hash of an entry's source content.

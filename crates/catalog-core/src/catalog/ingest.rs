@@ -4,7 +4,6 @@
 //! it (FW-4, PA-7).
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,10 @@ use super::runtime::Runtime;
 use crate::entity::Entity;
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, RefreshResult};
-use crate::provider::{NameFilter, SourceError, parse_document, read_data_file};
+use crate::provider::{
+    DataFile, FetchRequest, Fetched, NameFilter, SourceError, describe, parse_document,
+    provider_for, validate_source,
+};
 use crate::schema::PluginSpec;
 use crate::store::{self, NewRow, SourceStatusRow, now_ms};
 use crate::time::rfc3339_ms;
@@ -26,6 +28,17 @@ enum Planned {
     Unchanged,
     /// What the sync will change.
     Changed(SyncPlan),
+}
+
+/// Why a sync runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SyncMode {
+    /// Initial load: a source whose content matches its last load keeps its stored entities.
+    Startup,
+    /// Explicit refresh: re-read and re-apply even when the remote reports no change.
+    Manual,
+    /// Background re-sync: nothing is done when the remote reports no change.
+    Periodic,
 }
 
 /// What one sync will change.
@@ -44,24 +57,24 @@ pub(crate) async fn sync_source(
     rt: &Runtime,
     source: &SourceConfig,
 ) -> RefreshResult {
-    sync_sources(spec, rt, vec![source.clone()], false)
+    sync_sources(spec, rt, vec![source.clone()], SyncMode::Manual)
         .await
         .pop()
         .expect("one result per source")
 }
 
-/// Syncs `sources`: plans them in parallel (bounded by the available cores), persists each diff
-/// in turn, then publishes a single snapshot. With `reuse_unchanged` (startup), a source whose
-/// fingerprint matches its last successful load keeps its persisted entities without being
-/// parsed again. Results come back in input order; errors are in the results and the source
-/// statuses, never returned.
+/// Syncs `sources`: fetches them through their providers and plans them in parallel (bounded by
+/// the available cores), persists each diff in turn, then publishes a single snapshot. Except
+/// in [`SyncMode::Manual`], a source whose fingerprint matches its last successful load keeps
+/// its persisted entities without being parsed again. Results come back in input order; errors
+/// are in the results and the source statuses, never returned.
 pub(crate) async fn sync_sources(
     spec: &'static PluginSpec,
     rt: &Runtime,
     sources: Vec<SourceConfig>,
-    reuse_unchanged: bool,
+    mode: SyncMode,
 ) -> Vec<RefreshResult> {
-    let known: HashMap<String, String> = if reuse_unchanged {
+    let known: HashMap<String, String> = if mode != SyncMode::Manual {
         rt.source_states()
             .into_iter()
             .filter(|s| s.status.state == "available")
@@ -72,6 +85,7 @@ pub(crate) async fn sync_sources(
     };
     let current = rt.snapshot.load_full();
     let fallback = rt.config.fallback_dir.clone();
+    let data_dir = rt.config.data_dir.clone();
     let permits = Arc::new(tokio::sync::Semaphore::new(
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     ));
@@ -79,16 +93,38 @@ pub(crate) async fn sync_sources(
         .into_iter()
         .map(|src| {
             let (current, fallback, permits) = (current.clone(), fallback.clone(), permits.clone());
+            let data_dir = data_dir.clone();
             let source = src.clone();
             let known = known.get(&src.id).cloned();
+            let memo = rt.memo(&src.id);
             let task = tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let started = Instant::now();
-                let plan = tokio::task::spawn_blocking(move || {
-                    plan(spec, &current, &source, &fallback, known.as_deref())
-                })
-                .await
-                .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
+                let request = FetchRequest {
+                    source: &source,
+                    fallback_dir: &fallback,
+                    data_dir: &data_dir,
+                    memo: &memo,
+                    manual: mode == SyncMode::Manual,
+                };
+                let plan = match fetch(spec, request).await {
+                    Err(e) => Err(e),
+                    Ok(fetched) if fetched.unchanged => Ok((
+                        Planned::Unchanged,
+                        known.unwrap_or_default(),
+                        Vec::new(),
+                        fetched.memo,
+                    )),
+                    Ok(fetched) => {
+                        let memo = fetched.memo.clone();
+                        tokio::task::spawn_blocking(move || {
+                            plan(spec, &current, &source, fetched, known.as_deref())
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))))
+                        .map(|(p, f, w)| (p, f, w, memo))
+                    }
+                };
                 (plan, started)
             });
             (src, task)
@@ -104,15 +140,18 @@ pub(crate) async fn sync_sources(
             )
         });
         let outcome = match plan {
-            Ok((Planned::Unchanged, fingerprint)) => {
-                Ok((current.source_count(&source.id), 0, fingerprint))
+            Ok((Planned::Unchanged, fingerprint, warnings, memo)) => {
+                rt.set_memo(&source.id, memo);
+                Ok((current.source_count(&source.id), 0, fingerprint, warnings))
             }
-            Ok((Planned::Changed(plan), fingerprint)) => {
+            Ok((Planned::Changed(plan), fingerprint, warnings, memo)) => {
                 persist(spec, rt, &source.id, &plan).await.map(|()| {
+                    rt.set_memo(&source.id, memo);
                     let counts = (
                         plan.entities.len() as u64,
                         plan.removed.len() as u64,
                         fingerprint,
+                        warnings,
                     );
                     replaced.insert(source.id.clone(), plan.entities);
                     counts
@@ -146,7 +185,7 @@ async fn record(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source: &SourceConfig,
-    outcome: Result<(u64, u64, String), SourceError>,
+    outcome: Result<(u64, u64, String, Vec<String>), SourceError>,
     elapsed: Duration,
     count: u64,
 ) -> RefreshResult {
@@ -159,9 +198,18 @@ async fn record(
         error: None,
     };
     let (state, error, fingerprint) = match outcome {
-        Ok((loaded, removed, fingerprint)) => {
+        Ok((loaded, removed, fingerprint, warnings)) => {
             (result.entities_loaded, result.entities_removed) = (loaded, removed);
-            ("available", None, Some(fingerprint))
+            let note = summarise_warnings(&warnings);
+            if let Some(note) = &note {
+                tracing::warn!(plugin = spec.name, source = source.id, warnings = note, "source loaded with skipped entries");
+                rt.push_error(DiagnosticError {
+                    source: Some(source.id.clone()),
+                    message: note.clone(),
+                    time: rfc3339_ms(now_ms()),
+                });
+            }
+            ("available", note, Some(fingerprint))
         }
         Err(SourceError(message)) => {
             tracing::warn!(
@@ -248,56 +296,89 @@ fn publish(spec: &'static PluginSpec, rt: &Runtime, replaced: HashMap<String, Ve
     })));
 }
 
-/// Identifies what a load reads: the plugin's kind declaration, the source config, the resolved
-/// path and the file's bytes. Equal fingerprints load equal entities.
-fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str) -> String {
+/// Most warnings spelled out in a source's status.
+const MAX_REPORTED: usize = 5;
+
+/// One line for a source's status: how many entries were skipped and the first reasons.
+fn summarise_warnings(warnings: &[String]) -> Option<String> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let mut text = format!("{} warning(s): ", warnings.len());
+    text.push_str(&warnings[..warnings.len().min(MAX_REPORTED)].join("; "));
+    if warnings.len() > MAX_REPORTED {
+        text.push_str(&format!("; and {} more", warnings.len() - MAX_REPORTED));
+    }
+    Some(text)
+}
+
+/// Validates the source and fetches its data files through the provider of its type.
+async fn fetch(spec: &PluginSpec, request: FetchRequest<'_>) -> Result<Fetched, SourceError> {
+    let problems = validate_source(request.source, spec.source_types);
+    if !problems.is_empty() {
+        return Err(SourceError(describe(&problems)));
+    }
+    let provider = provider_for(&request.source.source_type)
+        .ok_or_else(|| SourceError("no provider for this source type".into()))?;
+    provider.fetch(request).await
+}
+
+/// Identifies what a load reads: the plugin's kind declaration, the source config and every
+/// file's origin and bytes. Equal fingerprints load equal entities.
+fn fingerprint(spec: &PluginSpec, source: &SourceConfig, files: &[DataFile]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
     h.update(format!("{:?}{:?}", spec.kind, spec.native));
     h.update(serde_json::to_vec(source).unwrap_or_default());
-    h.update(path.to_string_lossy().as_bytes());
-    h.update(text.as_bytes());
+    for file in files {
+        h.update(file.origin.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(file.text.as_bytes());
+        h.update([0]);
+    }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads and validates the source, and diffs it against what `current` serves (blocking work).
-/// When the fingerprint equals `known`, the source is not parsed at all.
+/// Parses and validates the fetched files and diffs them against what `current` serves
+/// (blocking work). When the fingerprint equals `known`, nothing is parsed. A file that does
+/// not parse fails the whole sync, so the source keeps its last good data (nothing is
+/// half-applied); invalid entries are skipped with warnings.
 fn plan(
     spec: &'static PluginSpec,
     current: &Snapshot,
     source: &SourceConfig,
-    fallback: &Path,
+    fetched: Fetched,
     known: Option<&str>,
-) -> Result<(Planned, String), SourceError> {
-    if !spec.source_types.contains(&source.source_type.as_str()) {
-        return Err(SourceError(format!(
-            "unsupported source type \"{}\" (this plugin accepts: {})",
-            source.source_type,
-            spec.source_types.join(", ")
-        )));
-    }
+) -> Result<(Planned, String, Vec<String>), SourceError> {
     let filter = NameFilter::new(
         source.included_items.as_deref().unwrap_or_default(),
         source.excluded_items.as_deref().unwrap_or_default(),
     )?;
-    let path_value = source
-        .properties
-        .as_ref()
-        .and_then(|p| p.get("yamlCatalogPath"))
-        .and_then(|v| v.as_str())
-        .filter(|p| !p.trim().is_empty())
-        .ok_or_else(|| SourceError("property yamlCatalogPath is required for type yaml".into()))?;
-    let path = catalog_config::resolve_path(source, path_value, fallback);
-    let text = read_data_file(&path)?;
-    let fingerprint = fingerprint(spec, source, &path, &text);
+    let fingerprint = fingerprint(spec, source, &fetched.files);
     if known == Some(fingerprint.as_str()) {
-        return Ok((Planned::Unchanged, fingerprint));
+        return Ok((Planned::Unchanged, fingerprint, Vec::new()));
     }
-    let doc = parse_document(&text, &path)?;
-    drop(text);
-    let entries = validate_entries(spec, doc)
-        .map_err(|e| SourceError(format!("{}: {}", path.display(), e.0)))?;
+    let mut entries = Vec::new();
+    let mut warnings = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for file in fetched.files {
+        let shown = file.origin.display().to_string();
+        let doc = parse_document(&file.text, &file.origin)?;
+        drop(file.text);
+        let parsed = validate_entries(spec, doc, &shown, fetched.warn_missing_key)?;
+        warnings.extend(parsed.warnings);
+        for (name, entry) in parsed.entries {
+            if let Some(first) = seen.get(&name) {
+                warnings.push(format!(
+                    "{shown}: entry {name}: duplicate of the entry in {first}; skipped"
+                ));
+                continue;
+            }
+            seen.insert(name.clone(), shown.clone());
+            entries.push((name, entry));
+        }
+    }
 
     let old: HashMap<&str, &Arc<Entity>> = current
         .entities()
@@ -333,5 +414,5 @@ fn plan(
         .filter(|e| !kept.contains(&*e.name))
         .map(|e| (e.kind.to_string(), e.name.to_string()))
         .collect();
-    Ok((Planned::Changed(plan), fingerprint))
+    Ok((Planned::Changed(plan), fingerprint, warnings))
 }

@@ -5,6 +5,7 @@
 mod capabilities;
 mod entry;
 mod ingest;
+mod periodic;
 mod routes;
 mod runtime;
 
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub(crate) running: AtomicBool,
     /// Serialises ingestion so two refreshes never interleave their diffs.
     pub(crate) ingest: tokio::sync::Mutex<()>,
+    /// The background re-sync task while started.
+    pub(crate) resync: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -64,6 +67,7 @@ impl DeclarativePlugin {
                 runtime: ArcSwapOption::empty(),
                 running: AtomicBool::new(false),
                 ingest: tokio::sync::Mutex::new(()),
+                resync: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -96,11 +100,25 @@ impl CatalogPlugin for DeclarativePlugin {
 
     async fn start(&self) -> Result<(), PluginError> {
         self.shared.running.store(true, Ordering::SeqCst);
+        let task = periodic::spawn(self.shared.clone());
+        let mut resync = self.shared.resync.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = resync.replace(task) {
+            old.abort();
+        }
         Ok(())
     }
 
     async fn stop(&self) -> Result<(), PluginError> {
         self.shared.running.store(false, Ordering::SeqCst);
+        let task = self
+            .shared
+            .resync
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            task.abort();
+        }
         Ok(())
     }
 

@@ -8,9 +8,10 @@ use catalog_config::SourceConfig;
 
 use super::Shared;
 use super::entry::{entity_from_row, search_text};
-use super::ingest::sync_sources;
+use super::ingest::{SyncMode, sync_sources};
 use crate::index::Snapshot;
 use crate::plugin::{DiagnosticError, InitConfig, PluginError};
+use crate::provider::SyncMemo;
 use crate::store::{self, SourceStatusRow};
 
 /// Most recent errors kept for diagnostics.
@@ -29,6 +30,8 @@ pub(crate) struct Runtime {
     pub(crate) snapshot: ArcSwap<Snapshot>,
     pub(crate) sources: RwLock<Vec<SourceState>>,
     pub(crate) errors: Mutex<VecDeque<DiagnosticError>>,
+    /// What each source's provider remembers between syncs (last commit, ETag).
+    pub(crate) memos: Mutex<HashMap<String, SyncMemo>>,
 }
 
 impl Runtime {
@@ -118,6 +121,7 @@ impl Runtime {
             snapshot: ArcSwap::from_pointee(snapshot),
             sources: RwLock::new(sources),
             errors: Mutex::new(VecDeque::new()),
+            memos: Mutex::new(HashMap::new()),
         };
         let _guard = shared.ingest.lock().await;
         let enabled: Vec<SourceConfig> = runtime
@@ -125,7 +129,7 @@ impl Runtime {
             .into_iter()
             .filter(SourceConfig::is_enabled)
             .collect();
-        sync_sources(spec, &runtime, enabled, true).await;
+        sync_sources(spec, &runtime, enabled, SyncMode::Startup).await;
         Ok(runtime)
     }
 
@@ -153,6 +157,18 @@ impl Runtime {
         if let Some(s) = sources.iter_mut().find(|s| s.config.id == status.source_id) {
             s.status = status;
         }
+    }
+
+    /// The provider memo of a source (empty before its first successful sync).
+    pub(crate) fn memo(&self, source_id: &str) -> SyncMemo {
+        let memos = self.memos.lock().unwrap_or_else(|e| e.into_inner());
+        memos.get(source_id).cloned().unwrap_or_default()
+    }
+
+    /// Keeps the provider memo of a successful sync.
+    pub(crate) fn set_memo(&self, source_id: &str, memo: SyncMemo) {
+        let mut memos = self.memos.lock().unwrap_or_else(|e| e.into_inner());
+        memos.insert(source_id.to_string(), memo);
     }
 
     /// Remembers an error for diagnostics.

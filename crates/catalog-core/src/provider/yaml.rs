@@ -1,13 +1,129 @@
-//! The `yaml` provider: reads a data file (YAML or JSON) with size and structure limits.
+//! The `yaml` provider: reads a data file (YAML or JSON), or every file matching a glob, with
+//! size and structure limits (PA-65, PA-66).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use async_trait::async_trait;
+use serde_json::{Map, Value};
 use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{Budget, Options};
 
-use super::SourceError;
+use super::{
+    DataFile, FetchRequest, Fetched, FieldProblem, PathGlob, SourceError, SourceProvider,
+    string_property,
+};
+
+/// The `yaml` source type: `yamlCatalogPath` (or `path`) names a file or a glob.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YamlProvider;
+
+#[async_trait]
+impl SourceProvider for YamlProvider {
+    fn source_type(&self) -> &'static str {
+        "yaml"
+    }
+
+    fn validate(&self, properties: Option<&Map<String, Value>>) -> Vec<FieldProblem> {
+        match yaml_path(properties) {
+            None => vec![FieldProblem::property(
+                "yamlCatalogPath",
+                "yamlCatalogPath (or path) is required for type yaml",
+            )],
+            Some(p) if PathGlob::is_pattern(p) => PathGlob::new(p, "yamlCatalogPath")
+                .err()
+                .into_iter()
+                .collect(),
+            Some(_) => Vec::new(),
+        }
+    }
+
+    async fn fetch(&self, request: FetchRequest<'_>) -> Result<Fetched, SourceError> {
+        let value = yaml_path(request.source.properties.as_ref()).ok_or_else(|| {
+            SourceError("property yamlCatalogPath is required for type yaml".into())
+        })?;
+        let path = catalog_config::resolve_path(request.source, value, request.fallback_dir);
+        let files = tokio::task::spawn_blocking(move || read_path_or_glob(&path))
+            .await
+            .map_err(|e| SourceError(format!("reading crashed: {e}")))??;
+        Ok(Fetched {
+            files,
+            unchanged: false,
+            warn_missing_key: true,
+            memo: request.memo.clone(),
+        })
+    }
+}
+
+/// `yamlCatalogPath`, falling back to `path`.
+fn yaml_path(properties: Option<&Map<String, Value>>) -> Option<&str> {
+    string_property(properties, "yamlCatalogPath").or_else(|| string_property(properties, "path"))
+}
+
+/// Reads one file, or every file matching a glob in its final components, in lexical order.
+fn read_path_or_glob(path: &Path) -> Result<Vec<DataFile>, SourceError> {
+    let text = path.to_string_lossy();
+    if !PathGlob::is_pattern(&text) {
+        return Ok(vec![DataFile {
+            text: read_data_file(path)?,
+            origin: path.to_path_buf(),
+        }]);
+    }
+    // The directory part before the first component with a metacharacter is walked.
+    let mut root = PathBuf::new();
+    let mut pattern = Vec::new();
+    for c in path.components() {
+        let s = c.as_os_str().to_string_lossy();
+        if pattern.is_empty() && !PathGlob::is_pattern(&s) {
+            root.push(c);
+        } else {
+            pattern.push(s.into_owned());
+        }
+    }
+    let glob = PathGlob::new(&pattern.join("/"), "yamlCatalogPath")
+        .map_err(|p| SourceError(p.message))?;
+    let mut matches = Vec::new();
+    walk(&root, "", &glob, &mut matches)
+        .map_err(|e| SourceError(format!("{}: cannot list: {e}", root.display())))?;
+    if matches.is_empty() {
+        return Err(SourceError(format!("{}: no file matches", path.display())));
+    }
+    matches.sort();
+    matches
+        .into_iter()
+        .map(|(_, p)| {
+            Ok(DataFile {
+                text: read_data_file(&p)?,
+                origin: p,
+            })
+        })
+        .collect()
+}
+
+/// Collects regular files under `dir` whose relative path matches, never following symlinks.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    glob: &PathGlob,
+    out: &mut Vec<(String, PathBuf)>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if kind.is_dir() {
+            walk(&entry.path(), &rel, glob, out)?;
+        } else if kind.is_file() && glob.matches(&rel) {
+            out.push((rel, entry.path()));
+        }
+    }
+    Ok(())
+}
 
 /// Largest data file accepted.
 pub const MAX_DATA_FILE_BYTES: u64 = 32 * 1024 * 1024;

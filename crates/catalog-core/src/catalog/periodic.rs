@@ -1,0 +1,53 @@
+//! Background re-sync (PA-73, PA-74): one task per plugin wakes every second and syncs each
+//! enabled source whose provider interval (e.g. git `syncInterval`) has elapsed since its last
+//! sync. Sources added or changed at run time are picked up on the next tick; `stop` aborts
+//! the task.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::Shared;
+use super::ingest::{SyncMode, sync_sources};
+use crate::provider::provider_for;
+
+/// How often the task checks for due sources.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Spawns the plugin's re-sync task.
+pub(crate) fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last: HashMap<String, Instant> = HashMap::new();
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let Ok(rt) = shared.runtime() else { continue };
+            let now = Instant::now();
+            let due: Vec<_> = rt
+                .source_configs()
+                .into_iter()
+                .filter(|s| s.is_enabled())
+                .filter(|s| {
+                    let interval = provider_for(&s.source_type)
+                        .and_then(|p| p.sync_interval(s.properties.as_ref()));
+                    let Some(interval) = interval else {
+                        return false;
+                    };
+                    let since = *last.entry(s.id.clone()).or_insert(now);
+                    now.duration_since(since) >= interval
+                })
+                .collect();
+            if due.is_empty() {
+                continue;
+            }
+            for s in &due {
+                last.insert(s.id.clone(), now);
+            }
+            let _guard = shared.ingest.lock().await;
+            sync_sources(shared.spec, &rt, due, SyncMode::Periodic).await;
+        }
+    })
+}
