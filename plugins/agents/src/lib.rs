@@ -23,7 +23,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Agents",
     icon: "robot",
     source_key: None,
-    source_types: &["yaml"],
+    source_types: &["yaml", "git", "http"],
     kind: KindSpec {
         kind: "Agent",
         plural: "agents",

@@ -33,7 +33,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Guardrails",
     icon: "shield",
     source_key: None,
-    source_types: &["yaml"],
+    source_types: &["yaml", "git", "http"],
     kind: KindSpec {
         kind: "Guardrail",
         plural: "guardrails",

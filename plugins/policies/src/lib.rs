@@ -30,7 +30,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Policies",
     icon: "gavel",
     source_key: None,
-    source_types: &["yaml"],
+    source_types: &["yaml", "git", "http"],
     kind: KindSpec {
         kind: "Policy",
         plural: "policies",

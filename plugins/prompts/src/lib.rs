@@ -17,7 +17,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Prompt Templates",
     icon: "file-code",
     source_key: None,
-    source_types: &["yaml"],
+    source_types: &["yaml", "git", "http"],
     kind: KindSpec {
         kind: "PromptTemplate",
         plural: "prompttemplates",

@@ -23,7 +23,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Skills",
     icon: "wrench",
     source_key: None,
-    source_types: &["yaml"],
+    source_types: &["yaml", "git", "http"],
     kind: KindSpec {
         kind: "Skill",
         plural: "skills",
