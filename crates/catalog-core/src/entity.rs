@@ -26,16 +26,29 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    /// Extracts the value at a dot `path` of `doc`.
+    /// Extracts the value at a dot `path` of `doc`. A segment ending in `[]` maps the rest of
+    /// the path over an array, and `a|b` joins several paths; both yield a list of the scalar
+    /// values found (`tools[].skillRef`, `m.preferred|m.fallbacks[]`).
     pub fn extract(doc: &Value, path: &str) -> Self {
-        let mut cur = doc;
-        for seg in path.split('.') {
-            match cur.get(seg) {
-                Some(next) => cur = next,
-                None => return Self::Missing,
+        if !path.contains(['[', '|']) {
+            let mut cur = doc;
+            for seg in path.split('.') {
+                match cur.get(seg) {
+                    Some(next) => cur = next,
+                    None => return Self::Missing,
+                }
             }
+            return Self::from_json(cur);
         }
-        Self::from_json(cur)
+        let mut found = Vec::new();
+        for alternative in path.split('|') {
+            collect_scalars(doc, alternative, &mut found);
+        }
+        if found.is_empty() {
+            Self::Missing
+        } else {
+            Self::List(found.into())
+        }
     }
 
     /// Converts one JSON value.
@@ -82,6 +95,35 @@ impl FieldValue {
     /// Whether the value is absent.
     pub fn is_missing(&self) -> bool {
         matches!(self, Self::Missing)
+    }
+}
+
+/// Appends the scalar values at `path` (with `[]` segments) below `value` to `out`.
+fn collect_scalars(value: &Value, path: &str, out: &mut Vec<Box<str>>) {
+    let (seg, rest) = path.split_once('.').unwrap_or((path, ""));
+    let (key, each) = match seg.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (seg, false),
+    };
+    let Some(next) = value.get(key) else { return };
+    let items: &[Value] = match (each, next) {
+        (true, Value::Array(items)) => items,
+        (true, _) => return,
+        (false, v) => std::slice::from_ref(v),
+    };
+    for item in items {
+        match (rest.is_empty(), item) {
+            (false, v) => collect_scalars(v, rest, out),
+            (true, Value::String(s)) if !s.is_empty() => out.push(s.as_str().into()),
+            (true, v @ (Value::Number(_) | Value::Bool(_))) => out.push(v.to_string().into()),
+            (true, Value::Array(list)) => out.extend(
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(Into::into),
+            ),
+            _ => {}
+        }
     }
 }
 
@@ -138,6 +180,23 @@ mod tests {
             FieldValue::extract(&doc, "a"),
             FieldValue::Json(_)
         ));
+    }
+
+    #[test]
+    fn array_and_alternative_paths_collect_scalars() {
+        let doc = json!({
+            "tools": [{"skillRef": "a"}, {"mcpToolRef": "m"}, {"skillRef": "b"}, {"skillRef": ""}],
+            "mc": {"preferred": "p", "fallbacks": ["f1", "f2"]},
+        });
+        assert_eq!(
+            FieldValue::extract(&doc, "tools[].skillRef"),
+            FieldValue::List(vec!["a".into(), "b".into()].into())
+        );
+        assert_eq!(
+            FieldValue::extract(&doc, "mc.preferred|mc.fallbacks[]"),
+            FieldValue::List(vec!["p".into(), "f1".into(), "f2".into()].into())
+        );
+        assert_eq!(FieldValue::extract(&doc, "nope[].x"), FieldValue::Missing);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod index;
 pub mod plugin;
 pub mod provider;
 pub mod query;
+pub mod references;
 pub mod registry;
 pub mod schema;
 pub mod server;

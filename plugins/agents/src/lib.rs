@@ -1,5 +1,6 @@
 //! Agents catalog plugin: `Agent` entries at `/api/agents_catalog/v1alpha1` (spec PA §5.1).
 
+use catalog_core::references::ReferenceSpec as R;
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
@@ -61,6 +62,31 @@ pub static SPEC: PluginSpec = PluginSpec {
             F::object("outputSchema", "Output Schema").section("Input/Output"),
             F::array("examples", "Examples").section("Input/Output"),
             F::object("customProperties", "Custom Properties"),
+            // Reference filters (PA-60): any-element semantics over every holder item.
+            F::array("skillRef", "Skill Reference")
+                .at("tools[].skillRef")
+                .text_filter(),
+            F::array("mcpToolRef", "MCP Tool Reference")
+                .at("tools[].mcpToolRef")
+                .text_filter(),
+            F::array("knowledgeSourceRef", "Knowledge Source Reference")
+                .at("knowledge[].knowledgeSourceRef")
+                .text_filter(),
+            F::array("guardrailRef", "Guardrail Reference")
+                .at("guardrails[].guardrailRef")
+                .text_filter(),
+            F::array("policyRef", "Policy Reference")
+                .at("policies[].policyRef")
+                .text_filter(),
+            F::array("promptTemplateRef", "Prompt Template Reference")
+                .at("promptRefs[].promptTemplateRef")
+                .text_filter(),
+            F::array("agentRef", "Agent Reference")
+                .at("dependencies[].agentRef")
+                .text_filter(),
+            F::array("modelRef", "Model Reference")
+                .at("modelConfig.preferredModelRef|modelConfig.fallbackModelRefs[]")
+                .text_filter(),
         ],
         detail_sections: &[
             "Overview",
@@ -94,4 +120,39 @@ pub static SPEC: PluginSpec = PluginSpec {
     ],
 };
 
+/// Reference fields in link order (PA-55): tools (per item skill, then MCP), knowledge,
+/// guardrails, policies, prompts, dependencies, then models.
+static REFERENCES: &[R] = &[
+    R::new("tools[].skillRef", "skillRef", "skills", "Skill"),
+    R::new("tools[].mcpToolRef", "mcpToolRef", "mcp", "McpServer"),
+    R::new(
+        "knowledge[].knowledgeSourceRef",
+        "knowledgeSourceRef",
+        "knowledge",
+        "KnowledgeSource",
+    ),
+    R::new("guardrails[].guardrailRef", "guardrailRef", "guardrails", "Guardrail"),
+    R::new("policies[].policyRef", "policyRef", "policies", "Policy"),
+    R::new(
+        "promptRefs[].promptTemplateRef",
+        "promptTemplateRef",
+        "prompts",
+        "PromptTemplate",
+    ),
+    R::new("dependencies[].agentRef", "agentRef", "agents", "Agent"),
+    R::new(
+        "modelConfig.preferredModelRef",
+        "modelRef",
+        "model",
+        "CatalogModel",
+    ),
+    R::new(
+        "modelConfig.fallbackModelRefs[]",
+        "modelRef",
+        "model",
+        "CatalogModel",
+    ),
+];
+
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_references!("agents", REFERENCES);

@@ -90,3 +90,12 @@ pub static SPEC: PluginSpec = PluginSpec {
 };
 
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_references!(
+    "skills",
+    &[catalog_core::references::ReferenceSpec::new(
+        "execution.mcpServerRef",
+        "mcpServerRef",
+        "mcp",
+        "McpServer",
+    )]
+);

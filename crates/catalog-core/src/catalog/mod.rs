@@ -6,6 +6,7 @@ mod capabilities;
 mod entry;
 mod ingest;
 mod periodic;
+mod references;
 mod routes;
 mod runtime;
 
@@ -93,7 +94,12 @@ impl CatalogPlugin for DeclarativePlugin {
     }
 
     async fn init(&self, config: InitConfig) -> Result<(), PluginError> {
+        let directory = config.directory.clone();
         let runtime = Runtime::load(&self.shared, config).await?;
+        directory.register(
+            self.shared.spec.name,
+            Arc::new(references::Target(self.shared.clone())),
+        );
         self.shared.runtime.store(Some(Arc::new(runtime)));
         Ok(())
     }

@@ -19,6 +19,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(&format!("/{plural}"), get(list))
         .route(&format!("/{plural}/{{name}}"), get(get_one))
+        .route(
+            &format!("/{plural}/{{name}}/references"),
+            get(super::references::references),
+        )
         .with_state(shared)
 }
 

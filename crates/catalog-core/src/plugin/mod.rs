@@ -50,6 +50,8 @@ pub struct InitConfig {
     pub data_dir: PathBuf,
     /// `default` in single-tenant mode.
     pub namespace: String,
+    /// The server's plugins that cross-asset references can name (shared by all plugins).
+    pub directory: crate::references::Directory,
 }
 
 /// The core contract every catalog plugin implements.

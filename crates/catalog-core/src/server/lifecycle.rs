@@ -340,6 +340,7 @@ async fn init_plugins(
         .unwrap_or_else(|| app.settings.data_dir.clone());
     let mut entries = Vec::new();
     let mut taken: Vec<String> = Vec::new();
+    let directory = crate::references::Directory::default();
     for plugin in registry.all() {
         let name = plugin.name().to_string();
         let base_path = plugin.base_path_provider().map_or_else(
@@ -388,6 +389,7 @@ async fn init_plugins(
             fallback_dir: fallback_dir.clone(),
             data_dir: app.settings.data_dir.clone(),
             namespace: "default".into(),
+            directory: directory.clone(),
         };
         let started = Instant::now();
         if let Err(e) = bounded(app.settings.plugin_init_timeout, "init", plugin.init(init)).await {
