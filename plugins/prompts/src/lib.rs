@@ -1,6 +1,8 @@
 //! Prompt Templates catalog plugin: `PromptTemplate` entries at
 //! `/api/prompts_catalog/v1alpha1` (spec PA §5.2).
 
+pub mod template;
+
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
