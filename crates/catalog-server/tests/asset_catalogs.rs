@@ -26,6 +26,7 @@ on_both_backends!(
     fixtures_load_with_expected_counts_and_filters,
     references_resolve_across_plugins_with_exact_dangling_counts,
     bad_entries_are_skipped_and_reported,
+    capabilities_follow_spec_05,
 );
 
 fn fixture(name: &str) -> String {
@@ -111,28 +112,62 @@ async fn fixtures_load_with_expected_counts_and_filters(backend: Backend) {
         }
     }
     // PA-82.
-    assert_eq!(count(&s, AGENTS, "agents", "agentType='task_oriented'").await, 4);
+    assert_eq!(
+        count(&s, AGENTS, "agents", "agentType='task_oriented'").await,
+        4
+    );
     let prompts = "/api/prompts_catalog/v1alpha1";
-    assert_eq!(count(&s, prompts, "prompttemplates", "format='chat_messages'").await, 5);
-    assert_eq!(count(&s, prompts, "prompttemplates", "taskTags='development'").await, 4);
+    assert_eq!(
+        count(&s, prompts, "prompttemplates", "format='chat_messages'").await,
+        5
+    );
+    assert_eq!(
+        count(&s, prompts, "prompttemplates", "taskTags='development'").await,
+        4
+    );
     let guardrails = "/api/guardrails_catalog/v1alpha1";
-    assert_eq!(count(&s, guardrails, "guardrails", "enforcementStage='post_generation'").await, 5);
-    assert_eq!(count(&s, guardrails, "guardrails", "riskCategories='pii'").await, 2);
+    assert_eq!(
+        count(
+            &s,
+            guardrails,
+            "guardrails",
+            "enforcementStage='post_generation'"
+        )
+        .await,
+        5
+    );
+    assert_eq!(
+        count(&s, guardrails, "guardrails", "riskCategories='pii'").await,
+        2
+    );
     let policies = "/api/policies_catalog/v1alpha1";
     assert_eq!(count(&s, policies, "policies", "language='rego'").await, 5);
     let high = s
-        .get(&format!("{SKILLS}/skills?filterQuery={}", urlencode("riskLevel='high'")))
+        .get(&format!(
+            "{SKILLS}/skills?filterQuery={}",
+            urlencode("riskLevel='high'")
+        ))
         .await;
     assert_eq!(names(&high.body), ["deploy-model", "run-pytest"]);
-    let page = s.get(&format!("{AGENTS}/agents?orderBy=name&pageSize=3")).await.body;
+    let page = s
+        .get(&format!("{AGENTS}/agents?orderBy=name&pageSize=3"))
+        .await
+        .body;
     assert_eq!(
         names(&page),
-        ["code-executor", "code-review-agent", "customer-support-agent"]
+        [
+            "code-executor",
+            "code-review-agent",
+            "customer-support-agent"
+        ]
     );
     assert!(!page["nextPageToken"].as_str().unwrap().is_empty());
     // Reference filters (PA-60): "agents using guardrail X".
     assert!(count(&s, AGENTS, "agents", "guardrailRef='pii-detector'").await >= 1);
-    assert_eq!(count(&s, AGENTS, "agents", "guardrailRef='no-such-guardrail'").await, 0);
+    assert_eq!(
+        count(&s, AGENTS, "agents", "guardrailRef='no-such-guardrail'").await,
+        0
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -143,7 +178,9 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
 
     // PA-82: customer-support-agent, in link order, all resolved but the model.
     let r = s
-        .get(&format!("{AGENTS}/agents/customer-support-agent/references"))
+        .get(&format!(
+            "{AGENTS}/agents/customer-support-agent/references"
+        ))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let items = r.body["items"].as_array().unwrap();
@@ -164,7 +201,10 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
     );
     for item in &items[..8] {
         assert_eq!(item["resolved"], true, "{item}");
-        assert!(item["uid"].is_string() && item["sourceId"].is_string(), "{item}");
+        assert!(
+            item["uid"].is_string() && item["sourceId"].is_string(),
+            "{item}"
+        );
     }
     assert_eq!(items[8]["name"], "gpt-4o");
     assert_eq!(items[8]["resolved"], false);
@@ -177,7 +217,10 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
     // unresolved; 4 skill → MCP references, all unresolved.
     let (mut total, mut dangling, mut models, mut models_dangling) = (0, 0, 0, 0);
     for agent in names(&s.get(&format!("{AGENTS}/agents")).await.body) {
-        let r = s.get(&format!("{AGENTS}/agents/{agent}/references")).await.body;
+        let r = s
+            .get(&format!("{AGENTS}/agents/{agent}/references"))
+            .await
+            .body;
         for item in r["items"].as_array().unwrap() {
             let unresolved = item["resolved"] == false;
             if item["kind"] == "CatalogModel" {
@@ -193,7 +236,10 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
     assert_eq!((models, models_dangling), (13, 13));
     let (mut mcp, mut mcp_dangling) = (0, 0);
     for skill in names(&s.get(&format!("{SKILLS}/skills")).await.body) {
-        let r = s.get(&format!("{SKILLS}/skills/{skill}/references")).await.body;
+        let r = s
+            .get(&format!("{SKILLS}/skills/{skill}/references"))
+            .await
+            .body;
         mcp += r["size"].as_u64().unwrap();
         mcp_dangling += r["unresolvedCount"].as_u64().unwrap();
     }
@@ -209,7 +255,9 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
     assert!(
         incoming
             .iter()
-            .any(|i| i["name"] == "customer-support-agent" && i["plugin"] == "agents" && i["field"] == "skillRef"),
+            .any(|i| i["name"] == "customer-support-agent"
+                && i["plugin"] == "agents"
+                && i["field"] == "skillRef"),
         "{r}"
     );
     // Not found and plugins without references.
@@ -226,9 +274,16 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
         "data/bad-skills.yaml",
         "skills:\n  - name: ok-skill\n    skillType: not_a_known_type\n  - skillType: mcp_tool\n  - name: \"\"\n  - name: typed\n    timeoutSeconds: \"30s\"\n  - name: ok-skill\n    description: duplicate\n  - name: a/b\n  - just a string\n  - name: second-ok\n",
     );
-    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for w in ["a", "b", "c", "d", "e", "f", "g", "h", "i"].windows(2) {
-        bomb.push_str(&format!("{}: &{} [{}]\n", w[1], w[1], vec![format!("*{}", w[0]); 9].join(",")));
+        bomb.push_str(&format!(
+            "{}: &{} [{}]\n",
+            w[1],
+            w[1],
+            vec![format!("*{}", w[0]); 9].join(",")
+        ));
     }
     let bomb = env.write("data/bomb.yaml", &bomb);
     let config = format!(
@@ -244,7 +299,10 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
     );
     let one = s.get(&format!("{SKILLS}/skills/ok-skill")).await.body;
     assert_eq!(one["skillType"], "not_a_known_type");
-    let diag = s.get(&format!("{SKILLS}/management/diagnostics")).await.body;
+    let diag = s
+        .get(&format!("{SKILLS}/management/diagnostics"))
+        .await
+        .body;
     let by_id = |id: &str| {
         diag["sources"]
             .as_array()
@@ -269,14 +327,144 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
     }
     let bomb = by_id("bomb");
     assert_eq!(bomb["state"], "error", "{bomb}");
-    assert!(bomb["error"].as_str().unwrap().to_lowercase().contains("budget"), "{bomb}");
+    assert!(
+        bomb["error"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("budget"),
+        "{bomb}"
+    );
     let nopath = by_id("nopath");
     assert_eq!(nopath["state"], "error");
     assert!(
-        nopath["error"].as_str().unwrap().contains("properties.yamlCatalogPath"),
+        nopath["error"]
+            .as_str()
+            .unwrap()
+            .contains("properties.yamlCatalogPath"),
         "{nopath}"
     );
     let _: Value = s.get("/readyz").await.body;
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Columns (label, width), detail labels, filter fields and source types per PA-40/41, §5.
+async fn capabilities_follow_spec_05(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env, "catalogs: {}\n").await;
+    let expected: &[(&str, &[(&str, &str, &str)])] = &[
+        (
+            "agents",
+            &[
+                ("name", "Name", "lg"),
+                ("agentType", "Type", "md"),
+                ("category", "Category", "md"),
+                ("version", "Version", "sm"),
+                ("author", "Author", "md"),
+            ],
+        ),
+        (
+            "prompts",
+            &[
+                ("name", "Name", "lg"),
+                ("format", "Format", "md"),
+                ("taskTags", "Task Tags", "md"),
+                ("version", "Version", "sm"),
+                ("author", "Author", "md"),
+            ],
+        ),
+        (
+            "guardrails",
+            &[
+                ("name", "Name", "lg"),
+                ("guardrailType", "Type", "md"),
+                ("enforcementStage", "Stage", "md"),
+                ("enforcementMode", "Mode", "sm"),
+                ("riskCategories", "Risk Categories", "md"),
+            ],
+        ),
+        (
+            "policies",
+            &[
+                ("name", "Name", "lg"),
+                ("policyType", "Policy Type", "md"),
+                ("language", "Language", "sm"),
+                ("enforcementScope", "Scope", "md"),
+                ("enforcementMode", "Mode", "sm"),
+            ],
+        ),
+        (
+            "skills",
+            &[
+                ("name", "Name", "lg"),
+                ("skillType", "Type", "md"),
+                ("riskLevel", "Risk Level", "sm"),
+                ("version", "Version", "sm"),
+                ("author", "Author", "md"),
+            ],
+        ),
+    ];
+    for (plugin, columns) in expected {
+        let caps = s
+            .get(&format!("/api/plugins/{plugin}/capabilities"))
+            .await
+            .body;
+        let entity = &caps["entities"][0];
+        let got: Vec<(String, String, String)> = entity["fields"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["displayName"].as_str().unwrap().to_string(),
+                    c["width"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String, String)> = columns
+            .iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, want, "{plugin}");
+        assert_eq!(
+            caps["sources"]["types"],
+            serde_json::json!(["yaml", "git", "http"]),
+            "{plugin}"
+        );
+    }
+    let agents = s.get("/api/plugins/agents/capabilities").await.body;
+    let detail = agents["entities"][0]["fields"]["detailFields"]
+        .as_array()
+        .unwrap();
+    let agent_type = detail.iter().find(|d| d["name"] == "agentType").unwrap();
+    assert_eq!(agent_type["displayName"], "Agent Type");
+    assert!(
+        detail.iter().all(|d| d["name"] != "skillRef"),
+        "reference filters are not details"
+    );
+    let filters: Vec<&str> = agents["entities"][0]["fields"]["filterFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for f in [
+        "name",
+        "agentType",
+        "category",
+        "skillRef",
+        "mcpToolRef",
+        "knowledgeSourceRef",
+        "guardrailRef",
+        "policyRef",
+        "promptTemplateRef",
+        "agentRef",
+        "modelRef",
+    ] {
+        assert!(filters.contains(&f), "{f} in {filters:?}");
+    }
     s.stop().await;
     env.cleanup().await;
 }

@@ -24,14 +24,23 @@ on_both_backends!(
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=master"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=master",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -95,9 +104,11 @@ async fn start(env: &Env, config: &str) -> TestServer {
 
 async fn git_names(s: &TestServer) -> Vec<String> {
     names(
-        &s.get(&format!("{BASE}/agents?filterQuery=sourceId%3D%27agents-git%27"))
-            .await
-            .body,
+        &s.get(&format!(
+            "{BASE}/agents?filterQuery=sourceId%3D%27agents-git%27"
+        ))
+        .await
+        .body,
     )
 }
 
@@ -114,7 +125,10 @@ async fn git_status(s: &TestServer) -> Value {
 
 async fn refresh(s: &TestServer) -> Value {
     let r = s
-        .post(&format!("{BASE}/management/refresh/agents-git"), &Value::Null)
+        .post(
+            &format!("{BASE}/management/refresh/agents-git"),
+            &Value::Null,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body
@@ -136,7 +150,11 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
     assert_eq!(git_status(&s).await["state"], "available");
 
     // A new commit is picked up by refresh; a new file in a subdirectory matches `**/*.yaml`.
-    commit_on_main(&repo, &[("more/new.yaml", Some(&agent("new-agent")))], "add");
+    commit_on_main(
+        &repo,
+        &[("more/new.yaml", Some(&agent("new-agent")))],
+        "add",
+    );
     assert_eq!(refresh(&s).await["entitiesLoaded"], 3);
     assert!(git_names(&s).await.contains(&"new-agent".to_string()));
 
@@ -144,7 +162,11 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
     git(&repo, &["symbolic-ref", "HEAD", "refs/heads/main"]);
     git(&repo, &["reset", "-q", "--hard", "main~1"]);
     git(&repo, &["symbolic-ref", "HEAD", "refs/heads/master"]);
-    commit_on_main(&repo, &[("rewritten.yaml", Some(&agent("rewritten-agent")))], "rewrite");
+    commit_on_main(
+        &repo,
+        &[("rewritten.yaml", Some(&agent("rewritten-agent")))],
+        "rewrite",
+    );
     refresh(&s).await;
     let after = git_names(&s).await;
     assert!(after.contains(&"rewritten-agent".to_string()), "{after:?}");
@@ -159,7 +181,10 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
     // A file that does not parse fails the sync as a whole: nothing is half-applied.
     commit_on_main(
         &repo,
-        &[("a-first.yaml", Some(&agent("never-applied"))), ("broken.yaml", Some("agents: [\n"))],
+        &[
+            ("a-first.yaml", Some(&agent("never-applied"))),
+            ("broken.yaml", Some("agents: [\n")),
+        ],
         "broken",
     );
     let r = refresh(&s).await;
@@ -169,11 +194,20 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
     // An unreachable repository keeps the last good data and shows the error on the source.
     std::fs::rename(&repo, env.dir.path().join("moved-away")).unwrap();
     let r = refresh(&s).await;
-    assert!(r["error"].as_str().unwrap().contains("cannot open repository"), "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot open repository"),
+        "{r}"
+    );
     assert_eq!(git_names(&s).await, ["rewritten-agent"]);
     let status = git_status(&s).await;
     assert_eq!(status["state"], "error", "{status}");
-    assert!(status["error"].as_str().unwrap().contains("agents-repo"), "{status}");
+    assert!(
+        status["error"].as_str().unwrap().contains("agents-repo"),
+        "{status}"
+    );
     assert_eq!(s.get(&format!("{BASE}/agents")).await.body["totalSize"], 11);
     s.stop().await;
     env.cleanup().await;
@@ -186,14 +220,21 @@ async fn periodic_sync_applies_new_commits(backend: Backend) {
     // Below the 10 s floor: the sync runs every 10 s.
     let s = start(&env, &sources(&sample, &repo, "1s")).await;
     assert_eq!(git_names(&s).await.len(), 2);
-    commit_on_main(&repo, &[("periodic.yaml", Some(&agent("periodic-agent")))], "add");
+    commit_on_main(
+        &repo,
+        &[("periodic.yaml", Some(&agent("periodic-agent")))],
+        "add",
+    );
     // Wait (bounded) for the background sync; no refresh is requested.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if git_names(&s).await.contains(&"periodic-agent".to_string()) {
             break;
         }
-        assert!(Instant::now() < deadline, "periodic sync never applied the new commit");
+        assert!(
+            Instant::now() < deadline,
+            "periodic sync never applied the new commit"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(git_status(&s).await["state"], "available");
@@ -209,7 +250,10 @@ async fn invalid_git_properties_are_reported_per_field(backend: Backend) {
     let status = git_status(&s).await;
     assert_eq!(status["state"], "error", "{status}");
     let err = status["error"].as_str().unwrap();
-    assert!(err.contains("properties.syncInterval: must be greater than zero"), "{err}");
+    assert!(
+        err.contains("properties.syncInterval: must be greater than zero"),
+        "{err}"
+    );
     assert!(git_names(&s).await.is_empty());
     assert_eq!(
         s.get(&format!("{BASE}/agents")).await.body["totalSize"],

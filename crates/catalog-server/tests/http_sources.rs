@@ -51,7 +51,10 @@ async fn slow() -> &'static str {
 }
 
 async fn big() -> String {
-    format!("skills:\n  - name: big\n    description: \"{}\"\n", "x".repeat(4096))
+    format!(
+        "skills:\n  - name: big\n    description: \"{}\"\n",
+        "x".repeat(4096)
+    )
 }
 
 async fn gone() -> StatusCode {
@@ -73,7 +76,9 @@ async fn upstream(up: Arc<Upstream>) -> String {
 }
 
 fn skill(name: &str) -> String {
-    format!("skills:\n  - name: {name}\n    skillType: mcp_tool\n    description: served over http\n")
+    format!(
+        "skills:\n  - name: {name}\n    skillType: mcp_tool\n    description: served over http\n"
+    )
 }
 
 fn source(id: &str, url: &str, extra: &str) -> String {
@@ -128,16 +133,26 @@ async fn etag_304_keeps_data_and_new_content_is_applied(backend: Backend) {
     let url = upstream(up.clone()).await;
     let s = start(
         &env,
-        &[source("web", &format!("{url}/skills.yaml"), "          syncInterval: \"1s\"\n")],
+        &[source(
+            "web",
+            &format!("{url}/skills.yaml"),
+            "          syncInterval: \"1s\"\n",
+        )],
     )
     .await;
     assert_eq!(of_source(&s, "web").await, ["http-skill"]);
     let before = s.get(&format!("{BASE}/skills/http-skill")).await.body;
 
     // The background sync sends the ETag back; the 304 keeps the data as it was.
-    eventually("a 304 answer", async || up.not_modified.load(Ordering::SeqCst) > 0).await;
+    eventually("a 304 answer", async || {
+        up.not_modified.load(Ordering::SeqCst) > 0
+    })
+    .await;
     assert_eq!(of_source(&s, "web").await, ["http-skill"]);
-    assert_eq!(s.get(&format!("{BASE}/skills/http-skill")).await.body, before);
+    assert_eq!(
+        s.get(&format!("{BASE}/skills/http-skill")).await.body,
+        before
+    );
     assert_eq!(status(&s, "web").await["state"], "available");
 
     // New content under a new ETag is applied by the next background sync.
@@ -171,8 +186,16 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
         &env,
         &[
             source("good", &format!("{url}/skills.yaml"), ""),
-            source("slow", &format!("{url}/slow.yaml"), "          timeout: \"1s\"\n"),
-            source("big", &format!("{url}/big.yaml"), "          maxBytes: 1000\n"),
+            source(
+                "slow",
+                &format!("{url}/slow.yaml"),
+                "          timeout: \"1s\"\n",
+            ),
+            source(
+                "big",
+                &format!("{url}/big.yaml"),
+                "          maxBytes: 1000\n",
+            ),
             source("gone", &format!("{url}/gone.yaml"), ""),
             source("bad", "not a url", ""),
         ],
@@ -181,13 +204,22 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
     assert_eq!(of_source(&s, "good").await, ["good-skill"]);
     for (id, expected) in [
         ("slow", "TransientNetwork: timed out"),
-        ("big", "ValidationError: body is larger than maxBytes (1000 bytes)"),
+        (
+            "big",
+            "ValidationError: body is larger than maxBytes (1000 bytes)",
+        ),
         ("gone", "NotFound: HTTP 404"),
-        ("bad", "properties.url: must be an absolute http:// or https:// URL"),
+        (
+            "bad",
+            "properties.url: must be an absolute http:// or https:// URL",
+        ),
     ] {
         let st = status(&s, id).await;
         assert_eq!(st["state"], "error", "{id}: {st}");
-        assert!(st["error"].as_str().unwrap().contains(expected), "{id}: {st}");
+        assert!(
+            st["error"].as_str().unwrap().contains(expected),
+            "{id}: {st}"
+        );
         assert!(of_source(&s, id).await.is_empty());
     }
 
@@ -196,7 +228,14 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
     let r = s
         .post(&format!("{BASE}/management/refresh/good"), &Value::Null)
         .await;
-    assert!(r.body["error"].as_str().unwrap().contains("larger than maxBytes"), "{}", r.body);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than maxBytes"),
+        "{}",
+        r.body
+    );
     assert_eq!(of_source(&s, "good").await, ["good-skill"]);
     assert_eq!(status(&s, "good").await["state"], "error");
     s.stop().await;

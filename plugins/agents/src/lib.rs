@@ -33,20 +33,23 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of AI agents",
         document_key: "agents",
         fields: &[
-            common::NAME,
+            common::NAME.width("lg"),
             common::DESCRIPTION,
-            F::string("agentType", "Type")
+            F::string("agentType", "Agent Type")
+                .column_as("Type")
+                .width("md")
                 .sortable()
                 .select(AGENT_TYPES)
                 .searchable()
                 .section("Overview"),
             F::string("category", "Category")
+                .width("md")
                 .sortable()
                 .text_filter()
                 .searchable()
                 .section("Overview"),
-            common::VERSION.column(),
-            common::AUTHOR.column(),
+            common::VERSION.column().width("sm"),
+            common::AUTHOR.column().width("md"),
             common::LICENSE,
             common::SOURCE_ID,
             common::EXTERNAL_ID,
@@ -65,28 +68,36 @@ pub static SPEC: PluginSpec = PluginSpec {
             // Reference filters (PA-60): any-element semantics over every holder item.
             F::array("skillRef", "Skill Reference")
                 .at("tools[].skillRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("mcpToolRef", "MCP Tool Reference")
                 .at("tools[].mcpToolRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("knowledgeSourceRef", "Knowledge Source Reference")
                 .at("knowledge[].knowledgeSourceRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("guardrailRef", "Guardrail Reference")
                 .at("guardrails[].guardrailRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("policyRef", "Policy Reference")
                 .at("policies[].policyRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("promptTemplateRef", "Prompt Template Reference")
                 .at("promptRefs[].promptTemplateRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("agentRef", "Agent Reference")
                 .at("dependencies[].agentRef")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
             F::array("modelRef", "Model Reference")
                 .at("modelConfig.preferredModelRef|modelConfig.fallbackModelRefs[]")
-                .text_filter(),
+                .text_filter()
+                .filter_only(),
         ],
         detail_sections: &[
             "Overview",
@@ -131,7 +142,12 @@ static REFERENCES: &[R] = &[
         "knowledge",
         "KnowledgeSource",
     ),
-    R::new("guardrails[].guardrailRef", "guardrailRef", "guardrails", "Guardrail"),
+    R::new(
+        "guardrails[].guardrailRef",
+        "guardrailRef",
+        "guardrails",
+        "Guardrail",
+    ),
     R::new("policies[].policyRef", "policyRef", "policies", "Policy"),
     R::new(
         "promptRefs[].promptTemplateRef",

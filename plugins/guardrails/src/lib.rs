@@ -42,23 +42,30 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Safety guardrails",
         document_key: "guardrails",
         fields: &[
-            common::NAME,
+            common::NAME.width("lg"),
             common::DESCRIPTION,
-            F::string("guardrailType", "Type")
+            F::string("guardrailType", "Guardrail Type")
+                .column_as("Type")
+                .width("md")
                 .sortable()
                 .select(GUARDRAIL_TYPES)
                 .searchable()
                 .section("Overview"),
-            F::string("enforcementStage", "Stage")
+            F::string("enforcementStage", "Enforcement Stage")
+                .column_as("Stage")
+                .width("md")
                 .sortable()
                 .select(STAGES)
                 .section("Overview"),
-            F::string("enforcementMode", "Mode")
+            F::string("enforcementMode", "Enforcement Mode")
+                .column_as("Mode")
+                .width("sm")
                 .sortable()
                 .select(MODES)
                 .section("Overview"),
             F::array("riskCategories", "Risk Categories")
                 .column()
+                .width("md")
                 .text_filter()
                 .searchable()
                 .section("Risk Categories"),

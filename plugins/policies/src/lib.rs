@@ -39,23 +39,29 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Governance policies",
         document_key: "policies",
         fields: &[
-            common::NAME,
+            common::NAME.width("lg"),
             common::DESCRIPTION,
             F::string("policyType", "Policy Type")
+                .width("md")
                 .sortable()
                 .select(POLICY_TYPES)
                 .searchable()
                 .section("Overview"),
             F::string("language", "Language")
+                .width("sm")
                 .sortable()
                 .select(LANGUAGES)
                 .searchable()
                 .section("Overview"),
-            F::string("enforcementScope", "Scope")
+            F::string("enforcementScope", "Enforcement Scope")
+                .column_as("Scope")
+                .width("md")
                 .sortable()
                 .select(SCOPES)
                 .section("Overview"),
-            F::string("enforcementMode", "Mode")
+            F::string("enforcementMode", "Enforcement Mode")
+                .column_as("Mode")
+                .width("sm")
                 .sortable()
                 .select(MODES)
                 .section("Overview"),

@@ -28,20 +28,22 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Catalog of prompt templates",
         document_key: "prompttemplates",
         fields: &[
-            common::NAME,
+            common::NAME.width("lg"),
             common::DESCRIPTION,
             F::string("format", "Format")
+                .width("md")
                 .sortable()
                 .select(FORMATS)
                 .searchable()
                 .section("Overview"),
             F::array("taskTags", "Task Tags")
                 .column()
+                .width("md")
                 .text_filter()
                 .searchable()
                 .section("Overview"),
-            common::VERSION.column(),
-            common::AUTHOR.column(),
+            common::VERSION.column().width("sm"),
+            common::AUTHOR.column().width("md"),
             common::LICENSE,
             common::SOURCE_ID,
             common::EXTERNAL_ID,

@@ -74,8 +74,8 @@ fn tags(template: &str) -> Result<Vec<Tag<'_>>, usize> {
 
 /// Jinja keywords and literals never taken for variables.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False",
-    "None", "this", "loop",
+    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None",
+    "this", "loop",
 ];
 
 /// Leading identifier path of an expression (`f.name | upper` → `f.name`).
@@ -95,7 +95,11 @@ fn root(expr: &str) -> Option<&str> {
 fn identifiers(expr: &str) -> impl Iterator<Item = &str> {
     expr.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
         .filter_map(|w| w.split('.').next())
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
         .filter(|w| !KEYWORDS.contains(w))
 }
 
@@ -180,10 +184,16 @@ pub fn validate_template(entry: &Value) -> Vec<Finding> {
         message,
     };
     let Some(text) = template_text(entry) else {
-        return vec![warn("template".into(), "template is missing or not text".into())];
+        return vec![warn(
+            "template".into(),
+            "template is missing or not text".into(),
+        )];
     };
     if let Err(at) = tags(&text) {
-        findings.push(warn("template".into(), format!("unclosed placeholder at byte {at}")));
+        findings.push(warn(
+            "template".into(),
+            format!("unclosed placeholder at byte {at}"),
+        ));
     }
     let used = extract_variables(&text);
     let schema = entry.get("parametersSchema");
@@ -231,7 +241,9 @@ pub fn render(template: &str, vars: &Map<String, Value>) -> Result<String, Rende
         .iter()
         .find(|t| t.statement || t.inner.starts_with(['#', '/', '>', '^']) || t.inner == "else")
     {
-        return Err(RenderError::Unsupported(template[t.start..t.end].to_string()));
+        return Err(RenderError::Unsupported(
+            template[t.start..t.end].to_string(),
+        ));
     }
     let mut missing = Vec::new();
     let mut out = String::with_capacity(template.len());
@@ -270,7 +282,10 @@ mod tests {
 
     #[test]
     fn extracts_placeholders_blocks_and_skips_bound_names() {
-        assert_eq!(extract_variables("Hi {{name}}, {{ name }} {{ x.y }}"), ["name", "x"]);
+        assert_eq!(
+            extract_variables("Hi {{name}}, {{ name }} {{ x.y }}"),
+            ["name", "x"]
+        );
         assert_eq!(
             extract_variables("{{#if a}}A {{b}}{{else}}{{/if}}{{! note}}{{> partial}}"),
             ["a", "b"]
@@ -309,7 +324,10 @@ mod tests {
             "template": "{{a}} {{b}}",
             "parametersSchema": {"properties": {"a": {}, "c": {}}, "required": ["a", "d"]},
         });
-        let fields: Vec<String> = validate_template(&entry).into_iter().map(|f| f.message).collect();
+        let fields: Vec<String> = validate_template(&entry)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
         assert_eq!(
             fields,
             [
@@ -327,13 +345,25 @@ mod tests {
     fn renders_placeholders_and_refuses_what_it_cannot_evaluate() {
         let vars = json!({"name": "Ada", "n": 3, "o": {"k": "v"}});
         let vars = vars.as_object().unwrap();
-        assert_eq!(render("Hi {{ name }} x{{n}} {{o.k}}{{! c}}", vars).unwrap(), "Hi Ada x3 v");
+        assert_eq!(
+            render("Hi {{ name }} x{{n}} {{o.k}}{{! c}}", vars).unwrap(),
+            "Hi Ada x3 v"
+        );
         assert_eq!(
             render("{{name}} {{missing}} {{o.nope}}", vars),
-            Err(RenderError::Missing(vec!["missing".into(), "o.nope".into()]))
+            Err(RenderError::Missing(vec![
+                "missing".into(),
+                "o.nope".into()
+            ]))
         );
-        assert!(matches!(render("{{#if a}}x{{/if}}", vars), Err(RenderError::Unsupported(_))));
-        assert!(matches!(render("{% for a in b %}", vars), Err(RenderError::Unsupported(_))));
+        assert!(matches!(
+            render("{{#if a}}x{{/if}}", vars),
+            Err(RenderError::Unsupported(_))
+        ));
+        assert!(matches!(
+            render("{% for a in b %}", vars),
+            Err(RenderError::Unsupported(_))
+        ));
         assert_eq!(render("x {{name", vars), Err(RenderError::Unclosed(2)));
     }
 }

@@ -32,20 +32,23 @@ pub static SPEC: PluginSpec = PluginSpec {
         description: "Reusable agent skills",
         document_key: "skills",
         fields: &[
-            common::NAME,
+            common::NAME.width("lg"),
             common::DESCRIPTION,
-            F::string("skillType", "Type")
+            F::string("skillType", "Skill Type")
+                .column_as("Type")
+                .width("md")
                 .sortable()
                 .select(SKILL_TYPES)
                 .searchable()
                 .section("Overview"),
             F::string("riskLevel", "Risk Level")
                 .at("safety.riskLevel")
+                .width("sm")
                 .sortable()
                 .select(RISK_LEVELS)
-                .section("Safety & Constraints"),
-            common::VERSION.column(),
-            common::AUTHOR.column(),
+                .filter_only(),
+            common::VERSION.column().width("sm"),
+            common::AUTHOR.column().width("md"),
             common::LICENSE,
             common::SOURCE_ID,
             common::EXTERNAL_ID,
@@ -55,12 +58,12 @@ pub static SPEC: PluginSpec = PluginSpec {
             F::string("mcpServerRef", "MCP Server Reference")
                 .at("execution.mcpServerRef")
                 .text_filter()
-                .section("Execution"),
+                .filter_only(),
             F::object("safety", "Safety").section("Safety & Constraints"),
             F::boolean("requiresApproval", "Requires Approval")
                 .at("safety.requiresApproval")
                 .bool_filter()
-                .section("Safety & Constraints"),
+                .filter_only(),
             F::object("rateLimit", "Rate Limit").section("Safety & Constraints"),
             F::integer("timeoutSeconds", "Timeout (seconds)")
                 .number_filter()

@@ -202,7 +202,12 @@ async fn record(
             (result.entities_loaded, result.entities_removed) = (loaded, removed);
             let note = summarise_warnings(&warnings);
             if let Some(note) = &note {
-                tracing::warn!(plugin = spec.name, source = source.id, warnings = note, "source loaded with skipped entries");
+                tracing::warn!(
+                    plugin = spec.name,
+                    source = source.id,
+                    warnings = note,
+                    "source loaded with skipped entries"
+                );
                 rt.push_error(DiagnosticError {
                     source: Some(source.id.clone()),
                     message: note.clone(),

@@ -63,9 +63,14 @@ pub(crate) async fn references(
         .iter()
         .find(|(k, _)| k == "sourceId" || k == "source")
         .map(|(_, v)| v.as_str());
-    let entity = rt.snapshot.load().get(&name, source).cloned().ok_or_else(|| {
-        ApiError::not_found(format!("{} \"{name}\" not found", shared.spec.kind.noun))
-    })?;
+    let entity = rt
+        .snapshot
+        .load()
+        .get(&name, source)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::not_found(format!("{} \"{name}\" not found", shared.spec.kind.noun))
+        })?;
     let doc: Value = serde_json::from_str(entity.json.get()).unwrap_or(Value::Null);
     let links = extract_links(&doc, references_of(shared.spec.name));
     let items = resolve_links(&rt.config.directory, links);

@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use super::yaml::MAX_DATA_FILE_BYTES;
 use super::{
-    DataFile, FetchRequest, Fetched, FieldProblem, PathGlob, SourceError, SourceProvider,
-    SyncMemo, string_property, sync_interval,
+    DataFile, FetchRequest, Fetched, FieldProblem, PathGlob, SourceError, SourceProvider, SyncMemo,
+    string_property, sync_interval,
 };
 
 /// Default branch tracked.
@@ -70,7 +70,10 @@ impl SourceProvider for GitProvider {
         if let Some(v) = properties.and_then(|p| p.get("shallowClone"))
             && !v.is_boolean()
         {
-            problems.push(FieldProblem::property("shallowClone", "must be true or false"));
+            problems.push(FieldProblem::property(
+                "shallowClone",
+                "must be true or false",
+            ));
         }
         if let Some(v) = properties.and_then(|p| p.get("authToken"))
             && !(v.is_string() || catalog_config::secret_ref(v).is_some())
@@ -144,7 +147,11 @@ impl Location {
             }
             return Ok(Self::Remote(format!(
                 "{}://{host_and_path}",
-                if url.starts_with("https") { "https" } else { "http" }
+                if url.starts_with("https") {
+                    "https"
+                } else {
+                    "http"
+                }
             )));
         }
         if url.contains("://") {
@@ -268,7 +275,9 @@ mod tests {
             ["properties.syncInterval"]
         );
         assert_eq!(
-            problems(json!({"repoUrl": "/r", "branch": "a..b", "shallowClone": "yes", "path": "[", "authToken": 3})),
+            problems(
+                json!({"repoUrl": "/r", "branch": "a..b", "shallowClone": "yes", "path": "[", "authToken": 3})
+            ),
             [
                 "properties.branch",
                 "properties.path",

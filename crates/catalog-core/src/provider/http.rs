@@ -52,7 +52,10 @@ impl Settings {
                 None
             }
             None => {
-                problems.push(FieldProblem::property("url", "url is required for type http"));
+                problems.push(FieldProblem::property(
+                    "url",
+                    "url is required for type http",
+                ));
                 None
             }
         };
@@ -64,7 +67,10 @@ impl Settings {
                 default
             }),
             Some(_) => {
-                problems.push(FieldProblem::property(key, "must be a duration like \"30s\""));
+                problems.push(FieldProblem::property(
+                    key,
+                    "must be a duration like \"30s\"",
+                ));
                 default
             }
         };
@@ -209,7 +215,10 @@ impl SourceProvider for HttpProvider {
                 category(status)
             )));
         }
-        if resp.content_length().is_some_and(|n| n > settings.max_bytes) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n > settings.max_bytes)
+        {
             return Err(too_large(&shown, settings.max_bytes));
         }
         let header = |name| {
@@ -291,8 +300,10 @@ mod tests {
         assert_eq!(fields(json!({"url": "/relative"})), ["properties.url"]);
         assert_eq!(fields(json!({"url": "ftp://x/a"})), ["properties.url"]);
         assert_eq!(
-            fields(json!({"url": "http://h/a", "timeout": "soon", "maxBytes": 0,
-                          "headers": {"bad name": "x"}, "syncInterval": "0s"})),
+            fields(
+                json!({"url": "http://h/a", "timeout": "soon", "maxBytes": 0,
+                          "headers": {"bad name": "x"}, "syncInterval": "0s"})
+            ),
             [
                 "properties.timeout",
                 "properties.maxBytes",

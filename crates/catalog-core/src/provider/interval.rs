@@ -22,15 +22,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("\"{text}\" is not a duration like 30s, 5m or 1h30m"));
+            return Err(format!(
+                "\"{text}\" is not a duration like 30s, 5m or 1h30m"
+            ));
         }
         let value: u64 = rest[..digits]
             .parse()
             .map_err(|_| format!("\"{text}\" is too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit_ms: u64 = match &rest[..unit_len] {
             "ms" => 1,
             "s" => 1_000,
@@ -96,7 +102,9 @@ mod tests {
 
     #[test]
     fn rejects_zero_and_malformed_durations() {
-        for bad in ["", "0", "0s", "0h0m", "10", "h", "1x", "1.5h", "-1s", "1h 30m"] {
+        for bad in [
+            "", "0", "0s", "0h0m", "10", "h", "1x", "1.5h", "-1s", "1h 30m",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
         assert!(parse_duration("99999999999999999999s").is_err());

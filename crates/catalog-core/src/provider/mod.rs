@@ -152,7 +152,11 @@ pub fn provider_for(source_type: &str) -> Option<&'static dyn SourceProvider> {
     let builtins: [&'static dyn SourceProvider; 3] = [&YAML, &GIT, &HTTP];
     builtins
         .into_iter()
-        .chain(inventory::iter::<ProviderRegistration>.into_iter().map(|r| r.0))
+        .chain(
+            inventory::iter::<ProviderRegistration>
+                .into_iter()
+                .map(|r| r.0),
+        )
         .find(|p| p.source_type() == source_type)
 }
 
@@ -180,7 +184,10 @@ pub fn validate_source(source: &SourceConfig, accepted: &[&str]) -> Vec<FieldPro
 }
 
 /// A string property, `None` when absent or blank.
-pub fn string_property<'a>(properties: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a str> {
+pub fn string_property<'a>(
+    properties: Option<&'a Map<String, Value>>,
+    key: &str,
+) -> Option<&'a str> {
     properties
         .and_then(|p| p.get(key))
         .and_then(Value::as_str)

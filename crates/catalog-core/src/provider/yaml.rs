@@ -80,8 +80,8 @@ fn read_path_or_glob(path: &Path) -> Result<Vec<DataFile>, SourceError> {
             pattern.push(s.into_owned());
         }
     }
-    let glob = PathGlob::new(&pattern.join("/"), "yamlCatalogPath")
-        .map_err(|p| SourceError(p.message))?;
+    let glob =
+        PathGlob::new(&pattern.join("/"), "yamlCatalogPath").map_err(|p| SourceError(p.message))?;
     let mut matches = Vec::new();
     walk(&root, "", &glob, &mut matches)
         .map_err(|e| SourceError(format!("{}: cannot list: {e}", root.display())))?;

@@ -54,7 +54,9 @@ pub fn extract_links(doc: &Value, specs: &[ReferenceSpec]) -> Vec<Link> {
 /// `tools` for `tools[].skillRef`; `None` when the first segment is not an array map.
 fn array_head(path: &str) -> Option<&str> {
     let first = path.split('.').next()?;
-    first.strip_suffix("[]").filter(|_| path.len() > first.len())
+    first
+        .strip_suffix("[]")
+        .filter(|_| path.len() > first.len())
 }
 
 /// Appends the names at `path` below `value`, recording concrete field locations.
@@ -96,9 +98,24 @@ mod tests {
     const SPECS: &[ReferenceSpec] = &[
         ReferenceSpec::new("tools[].skillRef", "skillRef", "skills", "Skill"),
         ReferenceSpec::new("tools[].mcpToolRef", "mcpToolRef", "mcp", "McpServer"),
-        ReferenceSpec::new("knowledge[].knowledgeSourceRef", "knowledgeSourceRef", "knowledge", "KnowledgeSource"),
-        ReferenceSpec::new("modelConfig.preferredModelRef", "modelRef", "model", "CatalogModel"),
-        ReferenceSpec::new("modelConfig.fallbackModelRefs[]", "modelRef", "model", "CatalogModel"),
+        ReferenceSpec::new(
+            "knowledge[].knowledgeSourceRef",
+            "knowledgeSourceRef",
+            "knowledge",
+            "KnowledgeSource",
+        ),
+        ReferenceSpec::new(
+            "modelConfig.preferredModelRef",
+            "modelRef",
+            "model",
+            "CatalogModel",
+        ),
+        ReferenceSpec::new(
+            "modelConfig.fallbackModelRefs[]",
+            "modelRef",
+            "model",
+            "CatalogModel",
+        ),
     ];
 
     #[test]

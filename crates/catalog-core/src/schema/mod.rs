@@ -95,6 +95,12 @@ pub struct FieldSpec {
     pub required: bool,
     /// Detail section title.
     pub section: Option<&'static str>,
+    /// Column width hint (`sm`, `md`, `lg`).
+    pub width: Option<&'static str>,
+    /// Column header when it differs from `label` (e.g. "Type" for "Agent Type").
+    pub column_label: Option<&'static str>,
+    /// Listed among the detail fields (false for filter-only fields).
+    pub detail: bool,
 }
 
 impl FieldSpec {
@@ -111,6 +117,9 @@ impl FieldSpec {
             searchable: false,
             required: false,
             section: None,
+            width: None,
+            column_label: None,
+            detail: true,
         }
     }
     /// A string field.
@@ -188,6 +197,25 @@ impl FieldSpec {
     pub const fn section(mut self, title: &'static str) -> Self {
         self.section = Some(title);
         self
+    }
+    /// Column width hint (`sm`, `md`, `lg`).
+    pub const fn width(mut self, width: &'static str) -> Self {
+        self.width = Some(width);
+        self
+    }
+    /// Column header differing from the detail label.
+    pub const fn column_as(mut self, label: &'static str) -> Self {
+        self.column_label = Some(label);
+        self
+    }
+    /// Filterable (and sortable if asked) but not listed among detail fields.
+    pub const fn filter_only(mut self) -> Self {
+        self.detail = false;
+        self
+    }
+    /// The column header.
+    pub fn column_header(&self) -> &'static str {
+        self.column_label.unwrap_or(self.label)
     }
 }
 
@@ -350,16 +378,17 @@ impl PluginSpec {
                         .filter(|f| f.column)
                         .map(|f| Column {
                             name: f.name.into(),
-                            display_name: f.label.into(),
+                            display_name: f.column_header().into(),
                             path: f.path.into(),
                             field_type: f.field_type.as_str().into(),
                             sortable: f.sortable,
-                            width: None,
+                            width: f.width.map(Into::into),
                         })
                         .collect(),
                     filter_fields: fields.iter().filter_map(filter_field).collect(),
                     detail_fields: fields
                         .iter()
+                        .filter(|f| f.detail)
                         .map(|f| DetailField {
                             name: f.name.into(),
                             display_name: f.label.into(),
@@ -405,13 +434,14 @@ impl PluginSpec {
                 .filter(|f| f.column)
                 .map(|f| UiColumn {
                     field: f.name.into(),
-                    label: f.label.into(),
+                    label: f.column_header().into(),
                     sortable: f.sortable,
                     filterable: f.filter != FilterKind::None,
                 })
                 .collect(),
             detail_fields: fields
                 .iter()
+                .filter(|f| f.detail)
                 .map(|f| UiDetailField {
                     field: f.name.into(),
                     label: f.label.into(),
