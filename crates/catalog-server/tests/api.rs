@@ -339,7 +339,7 @@ async fn reference_sources_yaml_loads_unchanged() {
         git["error"]
             .as_str()
             .unwrap()
-            .contains("unsupported source type \"git\""),
+            .contains("/sample-repos/agents-repo: cannot open repository"),
         "{git}"
     );
     s.stop().await;

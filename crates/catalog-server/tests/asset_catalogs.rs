@@ -244,6 +244,17 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
         mcp_dangling += r["unresolvedCount"].as_u64().unwrap();
     }
     assert_eq!((mcp, mcp_dangling), (4, 4));
+    // The same counts per source in diagnostics (PA-49): 15 + 13 for agents, 4 for skills.
+    for (base, expected) in [(AGENTS, 28), (SKILLS, 4)] {
+        let diag = s.get(&format!("{base}/management/diagnostics")).await.body;
+        let sum: u64 = diag["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["unresolvedReferences"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, expected, "{diag}");
+    }
 
     // Incoming: the skill named by customer-support-agent lists it.
     let first_skill = items[0]["name"].as_str().unwrap();
@@ -272,7 +283,7 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
     let env = Env::new(&backend).await;
     let bad = env.write(
         "data/bad-skills.yaml",
-        "skills:\n  - name: ok-skill\n    skillType: not_a_known_type\n  - skillType: mcp_tool\n  - name: \"\"\n  - name: typed\n    timeoutSeconds: \"30s\"\n  - name: ok-skill\n    description: duplicate\n  - name: a/b\n  - just a string\n  - name: second-ok\n",
+        "skills:\n  - name: ok-skill\n    skillType: not_a_known_type\n  - skillType: mcp_tool\n  - name: \"\"\n  - name: typed\n    timeoutSeconds: \"30s\"\n  - name: ok-skill\n    description: duplicate\n  - name: \"a\\tb\"\n  - just a string\n  - name: second-ok\n",
     );
     let mut bomb = String::from(
         "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
@@ -321,7 +332,7 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
         "entry 2: field 'name' is required",
         "entry 3 (typed): field 'timeoutSeconds' must be of type integer; skipped",
         "entry 4 (ok-skill): duplicate name (first at entry 0); skipped",
-        "entry 5 (a/b): field 'name' must not contain '/'",
+        "entry 5 (a\\tb): field 'name' must not contain control characters",
     ] {
         assert!(err.contains(expected), "{expected} in {err}");
     }

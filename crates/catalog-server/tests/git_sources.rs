@@ -150,12 +150,13 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
     assert_eq!(git_status(&s).await["state"], "available");
 
     // A new commit is picked up by refresh; a new file in a subdirectory matches `**/*.yaml`.
-    commit_on_main(
+    let sha = commit_on_main(
         &repo,
         &[("more/new.yaml", Some(&agent("new-agent")))],
         "add",
     );
     assert_eq!(refresh(&s).await["entitiesLoaded"], 3);
+    assert_eq!(git_status(&s).await["lastCommit"], sha.as_str());
     assert!(git_names(&s).await.contains(&"new-agent".to_string()));
 
     // Force-push: main is rewritten to a history without new-agent but with another agent.

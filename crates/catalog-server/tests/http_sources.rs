@@ -153,7 +153,9 @@ async fn etag_304_keeps_data_and_new_content_is_applied(backend: Backend) {
         s.get(&format!("{BASE}/skills/http-skill")).await.body,
         before
     );
-    assert_eq!(status(&s, "web").await["state"], "available");
+    let st = status(&s, "web").await;
+    assert_eq!(st["state"], "available");
+    assert_eq!(st["etag"], "\"v1\"");
 
     // New content under a new ETag is applied by the next background sync.
     *up.current.lock().unwrap() = ("\"v2\"".into(), skill("renamed-skill"));

@@ -113,14 +113,25 @@ impl DiagnosticsProvider for DeclarativePlugin {
             plugin_name: self.spec().name.to_string(),
             sources: states
                 .into_iter()
-                .map(|s| SourceDiagnostics {
-                    entity_count: snapshot.source_count(&s.config.id),
-                    id: s.config.id,
-                    name: s.config.name,
-                    state: s.status.state,
-                    last_refresh_time: s.status.last_refresh_at.map(rfc3339_ms),
-                    last_refresh_duration: s.status.last_refresh_duration_ns.map(|d| d as u64),
-                    error: s.status.error,
+                .map(|s| {
+                    let memo = rt.memo(&s.config.id);
+                    SourceDiagnostics {
+                        entity_count: snapshot.source_count(&s.config.id),
+                        unresolved_references: super::references::unresolved_count(
+                            self.spec(),
+                            &rt,
+                            &snapshot,
+                            &s.config.id,
+                        ),
+                        id: s.config.id,
+                        name: s.config.name,
+                        state: s.status.state,
+                        last_refresh_time: s.status.last_refresh_at.map(rfc3339_ms),
+                        last_refresh_duration: s.status.last_refresh_duration_ns.map(|d| d as u64),
+                        error: s.status.error,
+                        last_commit: memo.commit,
+                        etag: memo.etag,
+                    }
                 })
                 .collect(),
             last_refresh: last.map(rfc3339_ms),

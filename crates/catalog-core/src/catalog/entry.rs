@@ -68,9 +68,10 @@ pub fn validate_entries(
                 continue;
             }
         };
-        if name.contains('/') || name.chars().any(char::is_control) {
+        if name.chars().any(char::is_control) {
             skip(format!(
-                " ({name}): field 'name' must not contain '/' or control characters; skipped"
+                " ({}): field 'name' must not contain control characters; skipped",
+                name.escape_debug()
             ));
             continue;
         }

@@ -8,10 +8,13 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
 use super::Shared;
+use super::runtime::Runtime;
 use crate::entity::FieldValue;
 use crate::error::ApiError;
+use crate::index::Snapshot;
 use crate::query::query_pairs;
 use crate::references::{Found, ReferenceTarget, extract_links, references_of, resolve_links};
+use crate::schema::PluginSpec;
 
 /// A declarative plugin seen as a reference target.
 pub(crate) struct Target(pub(crate) Arc<Shared>);
@@ -48,6 +51,34 @@ impl ReferenceTarget for Target {
             .map(|e| (e.name.to_string(), e.source_id.to_string()))
             .collect()
     }
+}
+
+/// Unresolved references of the entities of `source_id`; `None` for plugins without
+/// reference fields.
+pub(crate) fn unresolved_count(
+    spec: &PluginSpec,
+    rt: &Runtime,
+    snapshot: &Snapshot,
+    source_id: &str,
+) -> Option<u64> {
+    let specs = references_of(spec.name);
+    if specs.is_empty() {
+        return None;
+    }
+    let mut count = 0;
+    for e in snapshot
+        .entities()
+        .iter()
+        .filter(|e| &*e.source_id == source_id)
+    {
+        let doc: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
+        let links = extract_links(&doc, specs);
+        count += resolve_links(&rt.config.directory, links)
+            .iter()
+            .filter(|r| !r.resolved)
+            .count() as u64;
+    }
+    Some(count)
 }
 
 /// `GET /{plural}/{name}/references[?sourceId=]`: outgoing links with their resolution, the

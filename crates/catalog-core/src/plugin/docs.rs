@@ -342,6 +342,16 @@ pub struct SourceDiagnostics {
     /// Last error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// git: the 40-hex commit of the last applied sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_commit: Option<String>,
+    /// http: the `ETag` of the last applied response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Cross-asset references of this source's entities that do not resolve (plugins with
+    /// reference fields only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved_references: Option<u64>,
 }
 
 /// One recorded error.
