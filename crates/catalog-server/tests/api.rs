@@ -294,6 +294,23 @@ async fn reference_sources_yaml_loads_unchanged() {
     let s = env
         .start_with(settings, catalog_server::registry().unwrap())
         .await;
+    // The git source syncs in the background (readiness never waits on it): wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let diag = s
+            .get("/api/agents_catalog/v1alpha1/management/diagnostics")
+            .await
+            .body;
+        let git = &diag["sources"].as_array().unwrap()[1];
+        if git["state"] != "loading" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "git source never synced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let expected = [
         ("agents", "agents", 10),
         ("guardrails", "guardrails", 10),

@@ -95,11 +95,20 @@ fn sources(sample: &Path, repo: &Path, interval: &str) -> String {
     )
 }
 
+/// Starts the server and waits (bounded) for the git source's first background sync:
+/// readiness does not wait for it (PA-5).
 async fn start(env: &Env, config: &str) -> TestServer {
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", config)];
-    env.start_with(settings, catalog_server::registry().unwrap())
-        .await
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while git_status(&s).await["state"] == "loading" {
+        assert!(Instant::now() < deadline, "git source never synced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s
 }
 
 async fn git_names(s: &TestServer) -> Vec<String> {
@@ -210,6 +219,11 @@ async fn git_source_loads_and_follows_the_branch(backend: Backend) {
         "{status}"
     );
     assert_eq!(s.get(&format!("{BASE}/agents")).await.body["totalSize"], 11);
+    s.stop().await;
+
+    // After a restart with the repository still unreachable, the stored entries are served.
+    let s = start(&env, &sources(&sample, &repo, "1h")).await;
+    assert_eq!(git_names(&s).await, ["rewritten-agent"]);
     s.stop().await;
     env.cleanup().await;
 }

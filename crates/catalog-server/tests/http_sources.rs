@@ -87,12 +87,25 @@ fn source(id: &str, url: &str, extra: &str) -> String {
     )
 }
 
+/// Starts the server and waits (bounded) until no source is still waiting for its first
+/// background sync: readiness does not wait for http sources (PA-5).
 async fn start(env: &Env, sources: &[String]) -> TestServer {
     let config = format!("catalogs:\n  skills:\n    sources:\n{}", sources.concat());
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &config)];
-    env.start_with(settings, catalog_server::registry().unwrap())
-        .await
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    eventually("first background sync", async || {
+        let diag = s.get(&format!("{BASE}/management/diagnostics")).await.body;
+        diag["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["state"] != "loading")
+    })
+    .await;
+    s
 }
 
 async fn status(s: &TestServer, id: &str) -> Value {

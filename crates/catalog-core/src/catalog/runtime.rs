@@ -14,6 +14,15 @@ use crate::plugin::{DiagnosticError, InitConfig, PluginError};
 use crate::provider::SyncMemo;
 use crate::store::{self, SourceStatusRow};
 
+/// Whether a source is synced by the background task (its provider has a sync interval and
+/// its properties are valid) rather than during `init`.
+pub(crate) fn syncs_in_background(source: &SourceConfig) -> bool {
+    crate::provider::provider_for(&source.source_type)
+        .filter(|p| p.validate(source.properties.as_ref()).is_empty())
+        .and_then(|p| p.sync_interval(source.properties.as_ref()))
+        .is_some()
+}
+
 /// Most recent errors kept for diagnostics.
 pub(crate) const MAX_RECENT_ERRORS: usize = 50;
 
@@ -124,12 +133,14 @@ impl Runtime {
             memos: Mutex::new(HashMap::new()),
         };
         let _guard = shared.ingest.lock().await;
-        let enabled: Vec<SourceConfig> = runtime
+        // Sources with a background sync (git, http) are left to the re-sync task, so
+        // readiness never waits on a remote (PA-5); their stored entries serve meanwhile.
+        let local: Vec<SourceConfig> = runtime
             .source_configs()
             .into_iter()
-            .filter(SourceConfig::is_enabled)
+            .filter(|s| s.is_enabled() && !syncs_in_background(s))
             .collect();
-        sync_sources(spec, &runtime, enabled, SyncMode::Startup).await;
+        sync_sources(spec, &runtime, local, SyncMode::Startup).await;
         Ok(runtime)
     }
 
