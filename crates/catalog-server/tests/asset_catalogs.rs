@@ -360,11 +360,14 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
     env.cleanup().await;
 }
 
+/// A column as (name, displayName, width).
+type Column = (&'static str, &'static str, &'static str);
+
 /// Columns (label, width), detail labels, filter fields and source types per PA-40/41, §5.
 async fn capabilities_follow_spec_05(backend: Backend) {
     let env = Env::new(&backend).await;
     let s = start(&env, "catalogs: {}\n").await;
-    let expected: &[(&str, &[(&str, &str, &str)])] = &[
+    let expected: &[(&str, &[Column])] = &[
         (
             "agents",
             &[
