@@ -18,6 +18,7 @@ on_both_backends!(
     git_source_loads_and_follows_the_branch,
     periodic_sync_applies_new_commits,
     invalid_git_properties_are_reported_per_field,
+    remote_https_style_repository_is_fetched_into_the_cache,
 );
 
 /// Runs git in `dir` with a fixed identity and no user or system config.
@@ -275,6 +276,197 @@ async fn invalid_git_properties_are_reported_per_field(backend: Backend) {
         10,
         "the other source still loads"
     );
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// A smart-HTTP git server on 127.0.0.1: `git http-backend` behind axum (CGI), serving the
+/// bare repositories under `root`.
+mod smart_http {
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+
+    use axum::body::Bytes;
+    use axum::extract::{Request, State};
+    use axum::http::{HeaderValue, StatusCode};
+    use axum::response::Response;
+
+    struct Cgi {
+        root: PathBuf,
+    }
+
+    async fn handle(State(cgi): State<Arc<Cgi>>, req: Request) -> Response {
+        let (parts, body) = req.into_parts();
+        let body: Bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap();
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut cmd = Command::new("git");
+        cmd.arg("http-backend")
+            .env("GIT_PROJECT_ROOT", &cgi.root)
+            .env("GIT_HTTP_EXPORT_ALL", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("PATH_INFO", parts.uri.path())
+            .env("QUERY_STRING", parts.uri.query().unwrap_or(""))
+            .env("REQUEST_METHOD", parts.method.as_str())
+            .env("CONTENT_TYPE", header("content-type"))
+            .env("CONTENT_LENGTH", body.len().to_string())
+            .env("HTTP_CONTENT_ENCODING", header("content-encoding"))
+            .env("GIT_PROTOCOL", header("git-protocol"))
+            .env("REMOTE_ADDR", "127.0.0.1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            child.stdin.take().unwrap().write_all(&body).unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let raw = out.stdout;
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| (i, 4));
+        let split = split.or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+        let (end, sep) = split.expect("CGI headers");
+        let mut resp = Response::new(axum::body::Body::from(raw[end + sep..].to_vec()));
+        for line in String::from_utf8_lossy(&raw[..end]).lines() {
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            let v = v.trim();
+            if k.eq_ignore_ascii_case("status") {
+                let code: u16 = v.split(' ').next().unwrap().parse().unwrap();
+                *resp.status_mut() = StatusCode::from_u16(code).unwrap();
+            } else {
+                resp.headers_mut().append(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+        }
+        resp
+    }
+
+    /// Serves `root`; returns the base URL.
+    pub async fn serve(root: PathBuf) -> String {
+        let cgi = Arc::new(Cgi { root });
+        let app = axum::Router::new().fallback(handle).with_state(cgi);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+}
+
+/// Files under `dir` (recursively) whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn remote_https_style_repository_is_fetched_into_the_cache(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let work = research_repo(&env);
+    let root = env.dir.path().join("served");
+    std::fs::create_dir_all(&root).unwrap();
+    let bare = root.join("agents.git");
+    git(
+        &root,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            "--branch",
+            "main",
+            work.to_str().unwrap(),
+            "agents.git",
+        ],
+    );
+    let base = smart_http::serve(root.clone()).await;
+    let sample = env.write("data/sample-agents.yaml", SAMPLE);
+    let config = |extra: &str| {
+        format!(
+            "catalogs:\n  agents:\n    sources:\n      - id: agents-default\n        name: Sample\n        type: yaml\n        properties:\n          yamlCatalogPath: \"{}\"\n      - id: agents-git\n        name: Git\n        type: git\n        properties:\n          repoUrl: \"{base}/agents.git\"\n          branch: main\n          syncInterval: 1h\n{extra}",
+            sample.display()
+        )
+    };
+    let s = start(&env, &config("")).await;
+    let status = git_status(&s).await;
+    assert_eq!(status["state"], "available", "{status}");
+    assert_eq!(git_names(&s).await.len(), 2);
+    let cache = env.data_dir().join("git-cache");
+    assert!(cache.is_dir(), "clone cached in the data directory");
+    let clones: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(clones.len(), 1, "one cache per (repoUrl, branch)");
+    assert!(clones[0].join("objects").is_dir(), "a bare repository");
+    assert!(
+        !clones[0].join("research-agents.yaml").exists(),
+        "no checkout"
+    );
+    assert!(
+        files_containing(&cache, base.as_bytes()).is_empty(),
+        "the remote is not recorded in the cache"
+    );
+
+    // A new commit pushed to the remote, then a force-push, are followed by refresh.
+    let sha = commit_on_main(&work, &[("new.yaml", Some(&agent("remote-agent")))], "add");
+    git(
+        &work,
+        &["push", "-q", "--force", bare.to_str().unwrap(), "main:main"],
+    );
+    refresh(&s).await;
+    assert!(git_names(&s).await.contains(&"remote-agent".to_string()));
+    assert_eq!(git_status(&s).await["lastCommit"], sha.as_str());
+    git(&work, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+    git(&work, &["reset", "-q", "--hard", "main~1"]);
+    git(&work, &["symbolic-ref", "HEAD", "refs/heads/master"]);
+    git(
+        &work,
+        &["push", "-q", "--force", bare.to_str().unwrap(), "main:main"],
+    );
+    refresh(&s).await;
+    assert!(!git_names(&s).await.contains(&"remote-agent".to_string()));
+    s.stop().await;
+
+    // A token is never sent in clear text: over http:// the source is rejected up front, the
+    // stored entries stay and the token is never shown.
+    let s = start(
+        &env,
+        &config("          authUsername: bot\n          authToken: s3cret-token\n"),
+    )
+    .await;
+    let status = git_status(&s).await;
+    assert_eq!(status["state"], "error", "{status}");
+    assert!(
+        status["error"].as_str().unwrap().contains("clear text"),
+        "{status}"
+    );
+    assert!(!status.to_string().contains("s3cret-token"), "{status}");
+    assert_eq!(git_names(&s).await.len(), 2);
     s.stop().await;
     env.cleanup().await;
 }

@@ -6,6 +6,7 @@
 //! Other crates add providers with [`register_provider!`](crate::register_provider).
 
 mod git;
+mod git_fetch;
 mod glob;
 mod http;
 mod interval;
