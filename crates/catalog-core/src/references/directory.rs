@@ -135,3 +135,67 @@ pub fn resolve_links(directory: &Directory, links: Vec<Link>) -> Vec<Resolution>
         })
         .collect()
 }
+
+/// The asset-projection condition of PA-58: `ReferencesResolved` is `"True"` when every link
+/// resolves, else `"False"` with reason `DanglingReferences` and the `kind/name` list.
+pub fn references_condition(resolutions: &[Resolution]) -> serde_json::Value {
+    let dangling: Vec<String> = resolutions
+        .iter()
+        .filter(|r| !r.resolved)
+        .map(|r| format!("{}/{}", r.link.kind, r.link.name))
+        .collect();
+    if dangling.is_empty() {
+        serde_json::json!({"type": "ReferencesResolved", "status": "True"})
+    } else {
+        serde_json::json!({
+            "type": "ReferencesResolved",
+            "status": "False",
+            "reason": "DanglingReferences",
+            "message": dangling.join(", "),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct One;
+    impl ReferenceTarget for One {
+        fn find(&self, name: &str) -> Option<Found> {
+            (name == "here").then(|| Found {
+                uid: "u".into(),
+                source_id: "s".into(),
+            })
+        }
+        fn holders(&self, _: &str, _: &str) -> Vec<(String, String)> {
+            Vec::new()
+        }
+    }
+
+    fn link(plugin: &'static str, name: &str) -> Link {
+        Link {
+            field: "f".into(),
+            kind: "K",
+            plugin,
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn resolution_reasons_and_condition() {
+        let dir = Directory::default();
+        dir.register("p", Arc::new(One));
+        let r = resolve_links(
+            &dir,
+            vec![link("p", "here"), link("p", "gone"), link("q", "x")],
+        );
+        assert!(r[0].resolved && r[0].target.as_ref().unwrap().uid == "u");
+        assert_eq!(r[1].reason, Some("NotFound"));
+        assert_eq!(r[2].reason, Some("PluginUnavailable"));
+        let c = references_condition(&r);
+        assert_eq!(c["status"], "False");
+        assert_eq!(c["message"], "K/gone, K/x");
+        assert_eq!(references_condition(&r[..1])["status"], "True");
+    }
+}

@@ -9,7 +9,10 @@
 mod directory;
 mod extract;
 
-pub use directory::{Directory, Found, IncomingLink, ReferenceTarget, Resolution, resolve_links};
+pub use directory::{
+    Directory, Found, IncomingLink, ReferenceTarget, Resolution, references_condition,
+    resolve_links,
+};
 pub use extract::{Link, extract_links};
 
 /// One reference field of a plugin's entities.
