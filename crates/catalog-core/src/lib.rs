@@ -14,6 +14,7 @@ pub mod schema;
 pub mod server;
 pub mod store;
 pub mod time;
+pub mod validation;
 
 #[doc(hidden)]
 pub use inventory;

@@ -1,5 +1,7 @@
 //! Agents catalog plugin: `Agent` entries at `/api/agents_catalog/v1alpha1` (spec PA §5.1).
 
+pub mod checks;
+
 use catalog_core::references::ReferenceSpec as R;
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
@@ -171,4 +173,5 @@ static REFERENCES: &[R] = &[
 ];
 
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_validator!("agents", checks::check_agent);
 catalog_core::declare_references!("agents", REFERENCES);

@@ -1,6 +1,8 @@
 //! Policies catalog plugin: `Policy` entries at `/api/policies_catalog/v1alpha1`
 //! (spec PA §5.4).
 
+pub mod checks;
+
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
@@ -91,3 +93,4 @@ pub static SPEC: PluginSpec = PluginSpec {
 };
 
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_validator!("policies", checks::check_policy);

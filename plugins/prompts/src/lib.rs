@@ -71,3 +71,4 @@ pub static SPEC: PluginSpec = PluginSpec {
 };
 
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_validator!("prompts", template::validate_template);

@@ -8,16 +8,7 @@
 
 use serde_json::{Map, Value};
 
-/// One validation finding (`validate` action, PA-46).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    /// `warning` or `error`.
-    pub severity: &'static str,
-    /// Field path at fault.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
+pub use catalog_core::validation::Finding;
 
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,11 +169,7 @@ pub fn template_text(entry: &Value) -> Option<String> {
 /// names that are not properties.
 pub fn validate_template(entry: &Value) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let warn = |field: String, message: String| Finding {
-        severity: "warning",
-        field,
-        message,
-    };
+    let warn = |field: String, message: String| Finding::warning(field, message);
     let Some(text) = template_text(entry) else {
         return vec![warn(
             "template".into(),

@@ -1,5 +1,7 @@
 //! Skills catalog plugin: `Skill` entries at `/api/skills_catalog/v1alpha1` (spec PA §5.5).
 
+pub mod checks;
+
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
@@ -93,6 +95,7 @@ pub static SPEC: PluginSpec = PluginSpec {
 };
 
 catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_validator!("skills", checks::check_skill);
 catalog_core::declare_references!(
     "skills",
     &[catalog_core::references::ReferenceSpec::new(

@@ -9,6 +9,7 @@ mod periodic;
 mod references;
 mod routes;
 mod runtime;
+mod validate;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
