@@ -26,6 +26,22 @@ pub const DEFAULT_BRANCH: &str = "main";
 pub const DEFAULT_PATH: &str = "**/*.yaml";
 /// Default period of background syncs.
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(3600);
+/// Default bound on one sync (fetch and read).
+pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The `syncTimeout` property, `Err` naming it when not a positive duration.
+fn sync_timeout(properties: Option<&Map<String, Value>>) -> Result<Duration, FieldProblem> {
+    match properties.and_then(|p| p.get("syncTimeout")) {
+        None | Some(Value::Null) => Ok(DEFAULT_SYNC_TIMEOUT),
+        Some(Value::String(s)) => {
+            super::parse_duration(s).map_err(|m| FieldProblem::property("syncTimeout", m))
+        }
+        Some(_) => Err(FieldProblem::property(
+            "syncTimeout",
+            "must be a duration string like \"5m\"",
+        )),
+    }
+}
 
 /// The `git` source type: `repoUrl`, `branch`, `path` glob, `syncInterval`, `authToken`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,6 +113,9 @@ impl SourceProvider for GitProvider {
         if let Err(e) = sync_interval(properties, DEFAULT_SYNC_INTERVAL) {
             problems.push(e);
         }
+        if let Err(e) = sync_timeout(properties) {
+            problems.push(e);
+        }
         problems
     }
 
@@ -147,15 +166,22 @@ impl SourceProvider for GitProvider {
             .and_then(Value::as_bool)
             .unwrap_or(true);
         let cache = cache_dir(request.data_dir, &url, &branch);
-        tokio::task::spawn_blocking(move || match location {
+        let limit =
+            sync_timeout(request.source.properties.as_ref()).unwrap_or(DEFAULT_SYNC_TIMEOUT);
+        let work = tokio::task::spawn_blocking(move || match location {
             Location::Local(dir) => read_branch(&dir, &branch, &glob, &memo, manual),
             Location::Remote(shown) => {
                 super::git_fetch::fetch_branch(&url, &shown, &branch, &cache, auth, shallow)?;
                 read_branch(&cache, &branch, &glob, &memo, manual)
             }
-        })
-        .await
-        .map_err(|e| SourceError(format!("git reader crashed: {e}")))?
+        });
+        match tokio::time::timeout(limit, work).await {
+            Ok(done) => done.map_err(|e| SourceError(format!("git reader crashed: {e}")))?,
+            Err(_) => Err(SourceError(format!(
+                "TransientNetwork: sync did not finish within syncTimeout ({}s)",
+                limit.as_secs()
+            ))),
+        }
     }
 }
 
@@ -320,6 +346,10 @@ mod tests {
         assert_eq!(
             problems(json!({"repoUrl": "/r", "syncInterval": "0"})),
             ["properties.syncInterval"]
+        );
+        assert_eq!(
+            problems(json!({"repoUrl": "/r", "syncTimeout": "5"})),
+            ["properties.syncTimeout"]
         );
         assert_eq!(
             problems(
