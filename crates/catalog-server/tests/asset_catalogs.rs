@@ -17,7 +17,6 @@ mod common;
 use std::path::Path;
 
 use common::{Backend, Env, TestServer, names};
-use serde_json::Value;
 
 const AGENTS: &str = "/api/agents_catalog/v1alpha1";
 const SKILLS: &str = "/api/skills_catalog/v1alpha1";
@@ -355,7 +354,29 @@ async fn bad_entries_are_skipped_and_reported(backend: Backend) {
             .contains("properties.yamlCatalogPath"),
         "{nopath}"
     );
-    let _: Value = s.get("/readyz").await.body;
+    s.stop().await;
+
+    // A restart reuses the unchanged file without parsing it; its warnings still show.
+    let s = start(&env, &config).await;
+    let diag = s
+        .get(&format!("{SKILLS}/management/diagnostics"))
+        .await
+        .body;
+    let bad = diag["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "bad")
+        .cloned()
+        .unwrap();
+    assert!(
+        bad["error"].as_str().unwrap().starts_with("6 warning(s)"),
+        "{bad}"
+    );
+    assert_eq!(
+        names(&s.get(&format!("{SKILLS}/skills")).await.body),
+        ["ok-skill", "second-ok"]
+    );
     s.stop().await;
     env.cleanup().await;
 }

@@ -41,6 +41,20 @@ pub(crate) enum SyncMode {
     Periodic,
 }
 
+/// A successful sync, for the source status.
+struct Applied {
+    /// Entities the source now serves.
+    loaded: u64,
+    /// Entities removed.
+    removed: u64,
+    /// Fingerprint of what was loaded.
+    fingerprint: String,
+    /// Summary of skipped entries and other warnings.
+    note: Option<String>,
+    /// Whether the content was (re)loaded now, so its warnings are new.
+    fresh: bool,
+}
+
 /// What one sync will change.
 struct SyncPlan {
     /// Every entity the source now yields (unchanged ones reused).
@@ -140,21 +154,34 @@ pub(crate) async fn sync_sources(
             )
         });
         let outcome = match plan {
-            Ok((Planned::Unchanged, fingerprint, warnings, memo)) => {
+            Ok((Planned::Unchanged, fingerprint, _, memo)) => {
                 rt.set_memo(&source.id, memo);
-                Ok((current.source_count(&source.id), 0, fingerprint, warnings))
+                // Same content: the warnings of the load that produced it still hold.
+                let note = rt
+                    .source_states()
+                    .into_iter()
+                    .find(|s| s.config.id == source.id && s.status.state == "available")
+                    .and_then(|s| s.status.error);
+                Ok(Applied {
+                    loaded: current.source_count(&source.id),
+                    removed: 0,
+                    fingerprint,
+                    note,
+                    fresh: false,
+                })
             }
             Ok((Planned::Changed(plan), fingerprint, warnings, memo)) => {
                 persist(spec, rt, &source.id, &plan).await.map(|()| {
                     rt.set_memo(&source.id, memo);
-                    let counts = (
-                        plan.entities.len() as u64,
-                        plan.removed.len() as u64,
+                    let applied = Applied {
+                        loaded: plan.entities.len() as u64,
+                        removed: plan.removed.len() as u64,
                         fingerprint,
-                        warnings,
-                    );
+                        note: summarise_warnings(&warnings),
+                        fresh: true,
+                    };
                     replaced.insert(source.id.clone(), plan.entities);
-                    counts
+                    applied
                 })
             }
             Err(e) => Err(e),
@@ -185,7 +212,7 @@ async fn record(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source: &SourceConfig,
-    outcome: Result<(u64, u64, String, Vec<String>), SourceError>,
+    outcome: Result<Applied, SourceError>,
     elapsed: Duration,
     count: u64,
 ) -> RefreshResult {
@@ -198,10 +225,15 @@ async fn record(
         error: None,
     };
     let (state, error, fingerprint) = match outcome {
-        Ok((loaded, removed, fingerprint, warnings)) => {
+        Ok(Applied {
+            loaded,
+            removed,
+            fingerprint,
+            note,
+            fresh,
+        }) => {
             (result.entities_loaded, result.entities_removed) = (loaded, removed);
-            let note = summarise_warnings(&warnings);
-            if let Some(note) = &note {
+            if let Some(note) = note.as_ref().filter(|_| fresh) {
                 tracing::warn!(
                     plugin = spec.name,
                     source = source.id,
