@@ -31,6 +31,8 @@ struct Upstream {
     conditional: AtomicUsize,
     /// 304 responses sent.
     not_modified: AtomicUsize,
+    /// Requests to `/flaky.yaml` (the first gets a 503).
+    flaky: AtomicUsize,
 }
 
 async fn data(State(up): State<Arc<Upstream>>, headers: HeaderMap) -> Response {
@@ -57,6 +59,13 @@ async fn big() -> String {
     )
 }
 
+async fn flaky(State(up): State<Arc<Upstream>>) -> Response {
+    if up.flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    skill("flaky-skill").into_response()
+}
+
 async fn gone() -> StatusCode {
     StatusCode::NOT_FOUND
 }
@@ -68,6 +77,7 @@ async fn upstream(up: Arc<Upstream>) -> String {
         .route("/slow.yaml", get(slow))
         .route("/big.yaml", get(big))
         .route("/gone.yaml", get(gone))
+        .route("/flaky.yaml", get(flaky))
         .with_state(up);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -142,6 +152,7 @@ async fn etag_304_keeps_data_and_new_content_is_applied(backend: Backend) {
         current: Mutex::new(("\"v1\"".into(), skill("http-skill"))),
         conditional: AtomicUsize::new(0),
         not_modified: AtomicUsize::new(0),
+        flaky: AtomicUsize::new(0),
     });
     let url = upstream(up.clone()).await;
     let s = start(
@@ -195,6 +206,7 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
         current: Mutex::new(("\"v1\"".into(), skill("good-skill"))),
         conditional: AtomicUsize::new(0),
         not_modified: AtomicUsize::new(0),
+        flaky: AtomicUsize::new(0),
     });
     let url = upstream(up.clone()).await;
     let s = start(
@@ -213,10 +225,14 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
             ),
             source("gone", &format!("{url}/gone.yaml"), ""),
             source("bad", "not a url", ""),
+            source("flaky", &format!("{url}/flaky.yaml"), ""),
         ],
     )
     .await;
     assert_eq!(of_source(&s, "good").await, ["good-skill"]);
+    // A 503 is retried within the same sync.
+    assert_eq!(of_source(&s, "flaky").await, ["flaky-skill"]);
+    assert_eq!(up.flaky.load(Ordering::SeqCst), 2);
     for (id, expected) in [
         ("slow", "TransientNetwork: timed out"),
         (

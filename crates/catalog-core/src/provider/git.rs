@@ -129,7 +129,13 @@ impl SourceProvider for GitProvider {
             return Err(SourceError(super::describe(&problems)));
         }
         let url = request.property("repoUrl").unwrap_or_default().to_string();
-        let location = Location::parse(&url).map_err(SourceError)?;
+        // Plain local paths are relative to the config file declaring the source (PA-65).
+        let location = match Location::parse(&url).map_err(SourceError)? {
+            Location::Local(dir) if dir.is_relative() => Location::Local(
+                catalog_config::resolve_path(request.source, &url, request.fallback_dir),
+            ),
+            other => other,
+        };
         let branch = request
             .property("branch")
             .unwrap_or(DEFAULT_BRANCH)

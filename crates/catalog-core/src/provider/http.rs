@@ -22,6 +22,8 @@ use super::{
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// Default bound on the whole request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Attempts per sync for transient failures (PA-79).
+const ATTEMPTS: u32 = 3;
 /// Default bound on establishing the connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -200,7 +202,24 @@ impl SourceProvider for HttpProvider {
             };
             SourceError(format!("{shown}: {what}"))
         };
-        let mut resp = req.send().await.map_err(failed)?;
+        // Timeouts, connection errors and 5xx are retried: 3 attempts, 1 s then 2 s apart.
+        let mut attempt = 0;
+        let mut resp = loop {
+            attempt += 1;
+            let retry = req.try_clone().filter(|_| attempt < ATTEMPTS);
+            let outcome = req.send().await;
+            let transient = match &outcome {
+                Ok(r) => r.status().is_server_error(),
+                Err(e) => e.is_timeout() || e.is_connect(),
+            };
+            match retry {
+                Some(next) if transient => {
+                    tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
+                    req = next;
+                }
+                _ => break outcome.map_err(failed)?,
+            }
+        };
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched {
