@@ -270,7 +270,35 @@ async fn references_resolve_across_plugins_with_exact_dangling_counts(backend: B
                 && i["field"] == "skillRef"),
         "{r}"
     );
-    // Not found and plugins without references.
+    // A plugin without reference fields: no outgoing links, incoming ones from agents.
+    let guardrail = items[4]["name"].as_str().unwrap();
+    let r = s
+        .get(&format!(
+            "/api/guardrails_catalog/v1alpha1/guardrails/{guardrail}/references"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["size"], 0);
+    assert_eq!(r.body["items"], serde_json::json!([]));
+    let holders: Vec<&str> = r.body["incoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    let filtered = names(
+        &s.get(&format!(
+            "{AGENTS}/agents?filterQuery={}",
+            urlencode(&format!("guardrailRef='{guardrail}'"))
+        ))
+        .await
+        .body,
+    );
+    assert_eq!(
+        holders, filtered,
+        "incoming = agents filtered by guardrailRef"
+    );
+    // Not found.
     let r = s.get(&format!("{AGENTS}/agents/nope/references")).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["message"], "agent \"nope\" not found");

@@ -1,14 +1,27 @@
 //! Fetching one branch of a remote repository into a bare cache repository with `gix` (the
 //! `http(s)` transport; no `git` executable).
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gix::remote::Direction;
 use gix::remote::fetch::Shallow;
 
 use super::SourceError;
+
+/// One lock per cache directory: plugins sharing a (repoUrl, branch) share its clone, and
+/// their fetches take turns instead of racing on the same repository.
+fn cache_lock(cache: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    locks.entry(cache.to_path_buf()).or_default().clone()
+}
 
 /// Fetches `branch` of `url` into the bare repository at `cache` (created, or re-created when
 /// unreadable), force-updating `refs/heads/<branch>` so rewritten history is followed.
@@ -21,6 +34,8 @@ pub(crate) fn fetch_branch(
     auth: Option<(String, String)>,
     shallow: bool,
 ) -> Result<(), SourceError> {
+    let lock = cache_lock(cache);
+    let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         SourceError(format!(
             "{shown}: TransientNetwork: {what}: {}",

@@ -218,6 +218,35 @@ mod tests {
     }
 
     #[test]
+    fn globs_load_matches_in_lexical_order_without_following_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (rel, text) in [
+            ("d/b.yaml", "b"),
+            ("d/a.yaml", "a"),
+            ("d/s/c.yaml", "c"),
+            ("d/x.json", "x"),
+        ] {
+            std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("d/a.yaml"), root.join("d/link.yaml")).unwrap();
+        let texts = |pattern: &str| -> Vec<String> {
+            read_path_or_glob(&root.join(pattern))
+                .unwrap()
+                .into_iter()
+                .map(|f| f.text)
+                .collect()
+        };
+        assert_eq!(texts("d/*.yaml"), ["a", "b"]);
+        assert_eq!(texts("d/**/*.yaml"), ["a", "b", "c"]);
+        let err = read_path_or_glob(&root.join("d/*.yml")).unwrap_err();
+        assert!(err.0.contains("no file matches"), "{err}");
+        let missing = read_path_or_glob(&root.join("d/none.yaml")).unwrap_err();
+        assert!(missing.0.contains("cannot open"), "{missing}");
+    }
+
+    #[test]
     fn oversized_and_non_utf8_files_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.yaml");
