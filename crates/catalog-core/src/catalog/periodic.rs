@@ -12,8 +12,7 @@ use tokio::time::Instant;
 
 use super::Shared;
 use super::ingest::{SyncMode, sync_sources};
-use super::runtime::Runtime;
-use crate::provider::provider_for;
+use super::runtime::{Runtime, background_interval};
 
 /// How often the task checks for due sources.
 const TICK: Duration = Duration::from_secs(1);
@@ -39,13 +38,10 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
                 .into_iter()
                 .filter(|s| s.is_enabled())
                 .filter(|s| {
-                    let interval = provider_for(&s.source_type)
-                        .and_then(|p| p.sync_interval(s.properties.as_ref()));
-                    let Some(interval) = interval else {
-                        return false;
-                    };
-                    last.get(&s.id)
-                        .is_none_or(|since| now.duration_since(*since) >= interval)
+                    background_interval(s).is_some_and(|interval| {
+                        last.get(&s.id)
+                            .is_none_or(|since| now.duration_since(*since) >= interval)
+                    })
                 })
                 .collect();
             if due.is_empty() {

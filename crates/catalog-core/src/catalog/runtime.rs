@@ -14,13 +14,12 @@ use crate::plugin::{DiagnosticError, InitConfig, PluginError};
 use crate::provider::SyncMemo;
 use crate::store::{self, SourceStatusRow};
 
-/// Whether a source is synced by the background task (its provider has a sync interval and
-/// its properties are valid) rather than during `init`.
-pub(crate) fn syncs_in_background(source: &SourceConfig) -> bool {
+/// The background sync period of a source whose provider has one and whose properties are
+/// valid; such sources are synced by the background task rather than during `init`.
+pub(crate) fn background_interval(source: &SourceConfig) -> Option<std::time::Duration> {
     crate::provider::provider_for(&source.source_type)
         .filter(|p| p.validate(source.properties.as_ref()).is_empty())
         .and_then(|p| p.sync_interval(source.properties.as_ref()))
-        .is_some()
 }
 
 /// Most recent errors kept for diagnostics.
@@ -138,7 +137,7 @@ impl Runtime {
         let local: Vec<SourceConfig> = runtime
             .source_configs()
             .into_iter()
-            .filter(|s| s.is_enabled() && !syncs_in_background(s))
+            .filter(|s| s.is_enabled() && background_interval(s).is_none())
             .collect();
         sync_sources(spec, &runtime, local, SyncMode::Startup).await;
         Ok(runtime)
