@@ -33,6 +33,8 @@ struct Upstream {
     not_modified: AtomicUsize,
     /// Requests to `/flaky.yaml` (the first gets a 503).
     flaky: AtomicUsize,
+    /// Requests to `/down.yaml` (the first three get a 503).
+    down: AtomicUsize,
 }
 
 async fn data(State(up): State<Arc<Upstream>>, headers: HeaderMap) -> Response {
@@ -66,6 +68,14 @@ async fn flaky(State(up): State<Arc<Upstream>>) -> Response {
     skill("flaky-skill").into_response()
 }
 
+/// Fails a whole sync (3 attempts), then serves.
+async fn down(State(up): State<Arc<Upstream>>) -> Response {
+    if up.down.fetch_add(1, Ordering::SeqCst) < 3 {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    skill("flaky-skill").into_response()
+}
+
 async fn gone() -> StatusCode {
     StatusCode::NOT_FOUND
 }
@@ -78,6 +88,7 @@ async fn upstream(up: Arc<Upstream>) -> String {
         .route("/big.yaml", get(big))
         .route("/gone.yaml", get(gone))
         .route("/flaky.yaml", get(flaky))
+        .route("/down.yaml", get(down))
         .with_state(up);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -153,6 +164,7 @@ async fn etag_304_keeps_data_and_new_content_is_applied(backend: Backend) {
         conditional: AtomicUsize::new(0),
         not_modified: AtomicUsize::new(0),
         flaky: AtomicUsize::new(0),
+        down: AtomicUsize::new(0),
     });
     let url = upstream(up.clone()).await;
     let s = start(
@@ -207,6 +219,7 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
         conditional: AtomicUsize::new(0),
         not_modified: AtomicUsize::new(0),
         flaky: AtomicUsize::new(0),
+        down: AtomicUsize::new(0),
     });
     let url = upstream(up.clone()).await;
     let s = start(
@@ -226,6 +239,7 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
             source("gone", &format!("{url}/gone.yaml"), ""),
             source("bad", "not a url", ""),
             source("flaky", &format!("{url}/flaky.yaml"), ""),
+            source("down", &format!("{url}/down.yaml"), ""),
         ],
     )
     .await;
@@ -233,6 +247,14 @@ async fn timeouts_oversized_bodies_and_http_errors_keep_last_good_data(backend: 
     // A 503 is retried within the same sync.
     assert_eq!(of_source(&s, "flaky").await, ["flaky-skill"]);
     assert_eq!(up.flaky.load(Ordering::SeqCst), 2);
+    // A sync that fails transiently (3 attempts, all 503) is retried with backoff, long before
+    // the 24 h interval: the 4th request, in a second sync, succeeds.
+    eventually("the retried sync", async || {
+        of_source(&s, "down").await == ["flaky-skill"]
+    })
+    .await;
+    assert_eq!(up.down.load(Ordering::SeqCst), 4);
+    assert_eq!(status(&s, "down").await["state"], "available");
     for (id, expected) in [
         ("slow", "TransientNetwork: timed out"),
         (

@@ -17,10 +17,42 @@ use super::runtime::{Runtime, background_interval};
 /// How often the task checks for due sources.
 const TICK: Duration = Duration::from_secs(1);
 
+/// Longest wait before retrying a transient failure.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// When a background source is next due.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    /// Start of the last sync.
+    at: Instant,
+    /// Consecutive transient failures (0 after a success).
+    failures: u32,
+}
+
+impl Schedule {
+    /// The wait after `at`: the interval, or after a transient failure an exponential backoff
+    /// from 1 s capped at the interval and 5 minutes (PA-63).
+    fn wait(&self, interval: Duration) -> Duration {
+        if self.failures == 0 {
+            return interval;
+        }
+        let backoff = Duration::from_secs(1u64 << (self.failures - 1).min(16));
+        backoff.min(interval).min(MAX_BACKOFF)
+    }
+}
+
+/// Whether a sync error is worth retrying early: not for credentials or content problems,
+/// which only a configuration or content change can fix (PA-63 categories in the message).
+fn is_transient(error: &str) -> bool {
+    !["AuthError", "ValidationError", "ConfigError", "properties."]
+        .iter()
+        .any(|c| error.contains(c))
+}
+
 /// Spawns the plugin's re-sync task.
 pub(crate) fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut last: HashMap<String, Instant> = HashMap::new();
+        let mut last: HashMap<String, Schedule> = HashMap::new();
         let mut generation: Option<Arc<Runtime>> = None;
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -40,18 +72,41 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
                 .filter(|s| {
                     background_interval(s).is_some_and(|interval| {
                         last.get(&s.id)
-                            .is_none_or(|since| now.duration_since(*since) >= interval)
+                            .is_none_or(|l| now.duration_since(l.at) >= l.wait(interval))
                     })
                 })
                 .collect();
             if due.is_empty() {
                 continue;
             }
-            for s in &due {
-                last.insert(s.id.clone(), now);
-            }
             let _guard = shared.ingest.lock().await;
-            sync_sources(shared.spec, &rt, due, SyncMode::Periodic).await;
+            for result in sync_sources(shared.spec, &rt, due, SyncMode::Periodic).await {
+                let id = result.source_id.unwrap_or_default();
+                let failures = match &result.error {
+                    Some(e) if is_transient(e) => last.get(&id).map_or(0, |l| l.failures) + 1,
+                    _ => 0,
+                };
+                last.insert(id, Schedule { at: now, failures });
+            }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_capped_by_interval_and_five_minutes() {
+        let at = Instant::now();
+        let wait = |failures, interval| Schedule { at, failures }.wait(interval);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(wait(0, hour), hour);
+        assert_eq!(wait(1, hour), Duration::from_secs(1));
+        assert_eq!(wait(4, hour), Duration::from_secs(8));
+        assert_eq!(wait(20, hour), MAX_BACKOFF);
+        assert_eq!(wait(5, Duration::from_secs(10)), Duration::from_secs(10));
+        assert!(is_transient("x: TransientNetwork: timed out"));
+        assert!(!is_transient("x: AuthError: HTTP 401"));
+    }
 }
