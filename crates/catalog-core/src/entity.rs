@@ -100,6 +100,8 @@ pub struct Entity {
     pub source_id: Box<str>,
     /// The native JSON document, serialized once.
     pub json: Box<RawValue>,
+    /// Persisted fields kept out of the native document (an object), if the plugin hides any.
+    pub hidden: Option<Box<RawValue>>,
     /// Declared field values, in the schema's field order.
     pub fields: Box<[FieldValue]>,
     /// Hash of the source content that produced it.
@@ -108,6 +110,21 @@ pub struct Entity {
     pub created_at: i64,
     /// Last content change, ms since epoch.
     pub updated_at: i64,
+}
+
+impl Entity {
+    /// The persisted body: the native document plus the hidden fields.
+    pub fn stored_body(&self) -> std::borrow::Cow<'_, str> {
+        let Some(hidden) = &self.hidden else {
+            return self.json.get().into();
+        };
+        let mut doc: serde_json::Map<String, Value> =
+            serde_json::from_str(self.json.get()).unwrap_or_default();
+        if let Ok(Value::Object(extra)) = serde_json::from_str(hidden.get()) {
+            doc.extend(extra);
+        }
+        Value::Object(doc).to_string().into()
+    }
 }
 
 /// Name-based UUID (v5) of an entity's identity.

@@ -102,6 +102,10 @@ pub struct Cli {
     /// Whether migrations run under the cross-replica database lock.
     #[arg(long, env = "CATALOG_MIGRATION_LOCK_ENABLED", value_parser = parse_bool, action = clap::ArgAction::Set, default_value = "true")]
     pub migration_lock_enabled: bool,
+
+    /// Hugging Face hub base URL for `hf` sources that set no `url` (default: the public hub).
+    #[arg(long, env = "CATALOG_HF_BASE_URL")]
+    pub hf_base_url: Option<String>,
 }
 
 impl Cli {
@@ -128,6 +132,7 @@ impl Cli {
         s.cors_allowed_origins = self.cors_allowed_origins.clone();
         s.readiness_require_all_plugins = self.readiness_require_all_plugins;
         s.migration_lock = self.migration_lock_enabled;
+        s.hf_base_url = self.hf_base_url.clone().filter(|u| !u.is_empty());
         s
     }
 }

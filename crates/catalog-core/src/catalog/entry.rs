@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::extension::{Extension, UnknownKeys};
 use crate::entity::{Entity, FieldValue, entity_uid};
 use crate::provider::SourceError;
 use crate::schema::PluginSpec;
@@ -14,15 +15,29 @@ const MAX_REPORTED: usize = 5;
 /// A validated data-file entry: its name and its fields.
 pub type Entry = (String, Map<String, Value>);
 
+/// Keys every entry may carry besides the declared fields (server-managed, taken as given).
+const SERVER_KEYS: &[&str] = &["id", "sourceId", "createTimeSinceEpoch", "lastUpdateTimeSinceEpoch"];
+
 /// Extracts and validates the entry list of a parsed data file; all problems are reported
 /// together and any problem rejects the file (its previous data stays served).
-pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, SourceError> {
+pub fn validate_entries(
+    spec: &PluginSpec,
+    ext: &Extension,
+    doc: Value,
+) -> Result<Vec<Entry>, SourceError> {
     let key = spec.kind.document_key;
     let Value::Object(mut root) = doc else {
         return Err(SourceError(format!(
             "top level must be a mapping with key `{key}`"
         )));
     };
+    if let Some(allowed) = ext.document_keys
+        && let Some(unknown) = root
+            .keys()
+            .find(|k| k.as_str() != key && !allowed.contains(&k.as_str()))
+    {
+        return Err(SourceError(format!("unknown top-level key `{unknown}`")));
+    }
     let list = match root.remove(key) {
         Some(Value::Array(list)) => list,
         Some(Value::Null) | None => {
@@ -34,7 +49,7 @@ pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, Sou
     let mut entries: Vec<Entry> = Vec::with_capacity(list.len());
     let mut seen = std::collections::HashMap::new();
     for (i, item) in list.into_iter().enumerate() {
-        let Value::Object(entry) = item else {
+        let Value::Object(mut entry) = item else {
             problems.push(format!("entry {i}: must be a mapping"));
             continue;
         };
@@ -63,6 +78,20 @@ pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, Sou
                 _ => {}
             }
         }
+        let before = problems.len();
+        check_keys(spec, ext, &entry, i, &name, &mut problems);
+        if let Some(prepare) = ext.prepare {
+            let mut found = Vec::new();
+            prepare(&mut entry, &mut found);
+            problems.extend(
+                found
+                    .into_iter()
+                    .map(|(field, message)| format!("entry {i} ({name}): field '{field}' {message}")),
+            );
+        }
+        if problems.len() > before {
+            continue;
+        }
         if let Some(first) = seen.insert(name.clone(), i) {
             problems.push(format!(
                 "entry {i} ({name}): duplicate name (first at entry {first})"
@@ -86,6 +115,37 @@ pub fn validate_entries(spec: &PluginSpec, doc: Value) -> Result<Vec<Entry>, Sou
     Err(SourceError(message))
 }
 
+/// Applies the plugin's treatment of undeclared entry keys.
+fn check_keys(
+    spec: &PluginSpec,
+    ext: &Extension,
+    entry: &Map<String, Value>,
+    i: usize,
+    name: &str,
+    problems: &mut Vec<String>,
+) {
+    if ext.unknown_keys == UnknownKeys::Ignore {
+        return;
+    }
+    let declared = |k: &str| {
+        spec.kind
+            .fields
+            .iter()
+            .any(|f| f.path.split('.').next() == Some(k))
+            || ext.extra_keys.contains(&k)
+            || ext.hidden.contains(&k)
+            || SERVER_KEYS.contains(&k)
+            || k == ext.source_id_key
+    };
+    for key in entry.keys().filter(|k| !declared(k)) {
+        let message = format!("entry {i} ({name}): unknown field '{key}'");
+        match ext.unknown_keys {
+            UnknownKeys::Reject => problems.push(message),
+            _ => tracing::warn!(plugin = spec.name, "{message} (ignored)"),
+        }
+    }
+}
+
 /// Hash of an entry's source content.
 pub fn content_hash(entry: &Map<String, Value>) -> String {
     let bytes = serde_json::to_vec(entry).unwrap_or_default();
@@ -96,6 +156,7 @@ pub fn content_hash(entry: &Map<String, Value>) -> String {
 /// Builds the served entity for an entry of `source_id`.
 pub fn build_entity(
     spec: &PluginSpec,
+    ext: &Extension,
     source_id: &str,
     name: String,
     entry: Map<String, Value>,
@@ -106,34 +167,55 @@ pub fn build_entity(
     let kind = spec.kind.kind;
     let uid = entity_uid(spec.name, kind, source_id, &name);
     let mut doc = Map::with_capacity(entry.len() + 4);
+    let mut hidden = Map::new();
     if spec.native.id {
         doc.insert("id".into(), Value::String(uid.clone()));
     }
     for (k, v) in entry {
-        if k != "sourceId" && k != "id" && !v.is_null() {
+        if k == ext.source_id_key || k == "sourceId" || k == "id" || v.is_null() {
+            continue;
+        }
+        if ext.hidden.contains(&k.as_str()) {
+            hidden.insert(k, v);
+        } else {
             doc.insert(k, v);
         }
     }
-    doc.insert("sourceId".into(), Value::String(source_id.into()));
+    doc.insert(ext.source_id_key.into(), Value::String(source_id.into()));
     if spec.native.timestamps {
-        doc.insert(
-            "createTimeSinceEpoch".into(),
-            Value::String(created_at.to_string()),
-        );
-        doc.insert(
-            "lastUpdateTimeSinceEpoch".into(),
-            Value::String(updated_at.to_string()),
-        );
+        // Timestamps given in the data file are kept as given (PM-17).
+        for (key, ms) in [
+            ("createTimeSinceEpoch", created_at),
+            ("lastUpdateTimeSinceEpoch", updated_at),
+        ] {
+            doc.entry(key)
+                .or_insert_with(|| Value::String(ms.to_string()));
+        }
     }
+    let stamp = |key: &str, default: i64| {
+        match doc.get(key) {
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            Some(Value::Number(n)) => n.as_i64(),
+            _ => None,
+        }
+        .unwrap_or(default)
+    };
+    let (created_at, updated_at) = (
+        stamp("createTimeSinceEpoch", created_at),
+        stamp("lastUpdateTimeSinceEpoch", updated_at),
+    );
     let doc = Value::Object(doc);
     let json = serde_json::value::to_raw_value(&doc).expect("JSON values always serialize");
+    let hidden = (!hidden.is_empty()).then(|| {
+        serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize")
+    });
     finish(
         spec,
         uid,
         name,
         source_id,
         &doc,
-        json,
+        (json, hidden),
         content_hash,
         created_at,
         updated_at,
@@ -141,16 +223,27 @@ pub fn build_entity(
 }
 
 /// Rebuilds an entity from its persisted row; `None` when the stored body is unreadable.
-pub fn entity_from_row(spec: &PluginSpec, row: EntityRow) -> Option<Entity> {
-    let doc: Value = serde_json::from_str(&row.body).ok()?;
-    let json = serde_json::value::RawValue::from_string(row.body).ok()?;
+pub fn entity_from_row(spec: &PluginSpec, ext: &Extension, row: EntityRow) -> Option<Entity> {
+    let Value::Object(mut doc) = serde_json::from_str(&row.body).ok()? else {
+        return None;
+    };
+    let hidden: Map<String, Value> = ext
+        .hidden
+        .iter()
+        .filter_map(|k| doc.remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
+    let hidden = (!hidden.is_empty()).then(|| {
+        serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize")
+    });
+    let doc = Value::Object(doc);
+    let json = serde_json::value::to_raw_value(&doc).ok()?;
     Some(finish(
         spec,
         row.uid,
         row.name,
         &row.source_id,
         &doc,
-        json,
+        (json, hidden),
         row.content_hash,
         row.created_at,
         row.updated_at,
@@ -164,7 +257,10 @@ fn finish(
     name: String,
     source_id: &str,
     doc: &Value,
-    json: Box<serde_json::value::RawValue>,
+    (json, hidden): (
+        Box<serde_json::value::RawValue>,
+        Option<Box<serde_json::value::RawValue>>,
+    ),
     content_hash: String,
     created_at: i64,
     updated_at: i64,
@@ -182,6 +278,7 @@ fn finish(
         name: name.into(),
         source_id: source_id.into(),
         json,
+        hidden,
         fields,
         content_hash: content_hash.into(),
         created_at,

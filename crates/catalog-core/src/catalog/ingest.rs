@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use catalog_config::SourceConfig;
 
 use super::entry::{build_entity, content_hash, search_text, validate_entries};
+use super::extension::{Extension, LoadContext};
 use super::runtime::Runtime;
 use crate::entity::Entity;
 use crate::index::Snapshot;
@@ -30,6 +31,8 @@ enum Planned {
 
 /// What one sync will change.
 struct SyncPlan {
+    /// Items the loader could not fetch; the rest is stored and the source reports these.
+    failures: Vec<String>,
     /// Every entity the source now yields (unchanged ones reused).
     entities: Vec<Arc<Entity>>,
     /// Indices into `entities` of new or changed ones, to upsert.
@@ -72,6 +75,8 @@ pub(crate) async fn sync_sources(
     };
     let current = rt.snapshot.load_full();
     let fallback = rt.config.fallback_dir.clone();
+    let ext = rt.ext;
+    let hf_base_url = rt.config.hf_base_url.clone();
     let permits = Arc::new(tokio::sync::Semaphore::new(
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     ));
@@ -79,13 +84,19 @@ pub(crate) async fn sync_sources(
         .into_iter()
         .map(|src| {
             let (current, fallback, permits) = (current.clone(), fallback.clone(), permits.clone());
+            let hf_base_url = hf_base_url.clone();
             let source = src.clone();
             let known = known.get(&src.id).cloned();
             let task = tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let started = Instant::now();
                 let plan = tokio::task::spawn_blocking(move || {
-                    plan(spec, &current, &source, &fallback, known.as_deref())
+                    let ctx = LoadContext {
+                        source: &source,
+                        hf_base_url: hf_base_url.as_deref(),
+                        fallback_dir: &fallback,
+                    };
+                    plan(spec, ext, &current, &ctx, known.as_deref())
                 })
                 .await
                 .unwrap_or_else(|e| Err(SourceError(format!("loader crashed: {e}"))));
@@ -105,14 +116,18 @@ pub(crate) async fn sync_sources(
         });
         let outcome = match plan {
             Ok((Planned::Unchanged, fingerprint)) => {
-                Ok((current.source_count(&source.id), 0, fingerprint))
+                Ok((current.source_count(&source.id), 0, fingerprint, None))
             }
             Ok((Planned::Changed(plan), fingerprint)) => {
                 persist(spec, rt, &source.id, &plan).await.map(|()| {
+                    let failed = (!plan.failures.is_empty()).then(|| {
+                        format!("failed to load: {}", plan.failures.join("; "))
+                    });
                     let counts = (
                         plan.entities.len() as u64,
                         plan.removed.len() as u64,
                         fingerprint,
+                        failed,
                     );
                     replaced.insert(source.id.clone(), plan.entities);
                     counts
@@ -146,7 +161,7 @@ async fn record(
     spec: &'static PluginSpec,
     rt: &Runtime,
     source: &SourceConfig,
-    outcome: Result<(u64, u64, String), SourceError>,
+    outcome: Result<(u64, u64, String, Option<String>), SourceError>,
     elapsed: Duration,
     count: u64,
 ) -> RefreshResult {
@@ -158,8 +173,16 @@ async fn record(
         duration,
         error: None,
     };
+    let outcome = match outcome {
+        // Partly loaded: what loaded is served, the source reports what failed (PM-64).
+        Ok((loaded, removed, _, Some(failed))) => {
+            (result.entities_loaded, result.entities_removed) = (loaded, removed);
+            Err(SourceError(failed))
+        }
+        other => other,
+    };
     let (state, error, fingerprint) = match outcome {
-        Ok((loaded, removed, fingerprint)) => {
+        Ok((loaded, removed, fingerprint, _)) => {
             (result.entities_loaded, result.entities_removed) = (loaded, removed);
             ("available", None, Some(fingerprint))
         }
@@ -206,16 +229,22 @@ async fn persist(
     if plan.changed.is_empty() && plan.removed.is_empty() {
         return Ok(());
     }
+    let bodies: Vec<_> = plan
+        .changed
+        .iter()
+        .map(|i| plan.entities[*i].stored_body())
+        .collect();
     let rows: Vec<NewRow<'_>> = plan
         .changed
         .iter()
-        .map(|i| {
+        .zip(&bodies)
+        .map(|(i, body)| {
             let e = &plan.entities[*i];
             NewRow {
                 kind: &e.kind,
                 name: &e.name,
                 uid: &e.uid,
-                body: e.json.get(),
+                body,
                 content_hash: &e.content_hash,
                 created_at: e.created_at,
                 updated_at: e.updated_at,
@@ -265,11 +294,12 @@ fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str
 /// When the fingerprint equals `known`, the source is not parsed at all.
 fn plan(
     spec: &'static PluginSpec,
+    ext: &'static Extension,
     current: &Snapshot,
-    source: &SourceConfig,
-    fallback: &Path,
+    ctx: &LoadContext<'_>,
     known: Option<&str>,
 ) -> Result<(Planned, String), SourceError> {
+    let source = ctx.source;
     if !spec.source_types.contains(&source.source_type.as_str()) {
         return Err(SourceError(format!(
             "unsupported source type \"{}\" (this plugin accepts: {})",
@@ -281,23 +311,40 @@ fn plan(
         source.included_items.as_deref().unwrap_or_default(),
         source.excluded_items.as_deref().unwrap_or_default(),
     )?;
-    let path_value = source
-        .properties
-        .as_ref()
-        .and_then(|p| p.get("yamlCatalogPath"))
-        .and_then(|v| v.as_str())
-        .filter(|p| !p.trim().is_empty())
-        .ok_or_else(|| SourceError("property yamlCatalogPath is required for type yaml".into()))?;
-    let path = catalog_config::resolve_path(source, path_value, fallback);
-    let text = read_data_file(&path)?;
-    let fingerprint = fingerprint(spec, source, &path, &text);
-    if known == Some(fingerprint.as_str()) {
-        return Ok((Planned::Unchanged, fingerprint));
-    }
-    let doc = parse_document(&text, &path)?;
-    drop(text);
-    let entries = validate_entries(spec, doc)
-        .map_err(|e| SourceError(format!("{}: {}", path.display(), e.0)))?;
+    let (entries, failures, fingerprint) = match ext.loader(&source.source_type) {
+        Some(load) => {
+            let loaded = load(ctx)?;
+            let key = spec.kind.document_key;
+            let doc = serde_json::json!({
+                key: loaded.entries.into_iter().map(|(_, e)| serde_json::Value::Object(e)).collect::<Vec<_>>()
+            });
+            let text = doc.to_string();
+            let fingerprint = fingerprint(spec, source, Path::new(""), &text);
+            (validate_entries(spec, ext, doc)?, loaded.failures, fingerprint)
+        }
+        None => {
+            let path_value = source
+                .properties
+                .as_ref()
+                .and_then(|p| p.get("yamlCatalogPath"))
+                .and_then(|v| v.as_str())
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| {
+                    SourceError("property yamlCatalogPath is required for type yaml".into())
+                })?;
+            let path = catalog_config::resolve_path(source, path_value, ctx.fallback_dir);
+            let text = read_data_file(&path)?;
+            let fingerprint = fingerprint(spec, source, &path, &text);
+            if known == Some(fingerprint.as_str()) {
+                return Ok((Planned::Unchanged, fingerprint));
+            }
+            let doc = parse_document(&text, &path)?;
+            drop(text);
+            let entries = validate_entries(spec, ext, doc)
+                .map_err(|e| SourceError(format!("{}: {}", path.display(), e.0)))?;
+            (entries, Vec::new(), fingerprint)
+        }
+    };
 
     let old: HashMap<&str, &Arc<Entity>> = current
         .entities()
@@ -307,6 +354,7 @@ fn plan(
         .collect();
     let now = now_ms();
     let mut plan = SyncPlan {
+        failures,
         entities: Vec::with_capacity(entries.len()),
         changed: Vec::new(),
         removed: Vec::new(),
@@ -323,7 +371,7 @@ fn plan(
                 let created = existing.map_or(now, |e| e.created_at);
                 plan.changed.push(plan.entities.len());
                 plan.entities.push(Arc::new(build_entity(
-                    spec, &source.id, name, entry, hash, created, now,
+                    spec, ext, &source.id, name, entry, hash, created, now,
                 )));
             }
         }

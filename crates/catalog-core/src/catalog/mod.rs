@@ -4,9 +4,14 @@
 
 mod capabilities;
 mod entry;
+pub mod extension;
+mod handle;
 mod ingest;
 mod routes;
 mod runtime;
+
+pub use extension::{Extension, LoadContext, Loaded, UnknownKeys};
+pub use handle::{CatalogHandle, SourceView, sources_with_labels};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,12 +24,18 @@ use crate::plugin::{CatalogPlugin, InitConfig, PluginError};
 use crate::schema::PluginSpec;
 use runtime::Runtime;
 
-/// Registers a declarative plugin from its spec: `declare_plugin!(SPEC);`.
+/// Registers a declarative plugin from its spec: `declare_plugin!(SPEC);`, or with
+/// plugin-specific behaviour: `declare_plugin!(SPEC, EXTENSION);`.
 #[macro_export]
 macro_rules! declare_plugin {
     ($spec:expr) => {
         $crate::register_plugin!(|| ::std::sync::Arc::new(
             $crate::catalog::DeclarativePlugin::new(&$spec)
+        ));
+    };
+    ($spec:expr, $ext:expr) => {
+        $crate::register_plugin!(|| ::std::sync::Arc::new(
+            $crate::catalog::DeclarativePlugin::with_extension(&$spec, &$ext)
         ));
     };
 }
@@ -37,6 +48,7 @@ pub struct DeclarativePlugin {
 /// State shared between the plugin object and its route handlers (read at request time, FW-5).
 pub(crate) struct Shared {
     pub(crate) spec: &'static PluginSpec,
+    pub(crate) ext: &'static Extension,
     pub(crate) runtime: ArcSwapOption<Runtime>,
     pub(crate) running: AtomicBool,
     /// Serialises ingestion so two refreshes never interleave their diffs.
@@ -58,9 +70,15 @@ impl Shared {
 impl DeclarativePlugin {
     /// A plugin for `spec`.
     pub fn new(spec: &'static PluginSpec) -> Self {
+        Self::with_extension(spec, &Extension::NONE)
+    }
+
+    /// A plugin for `spec` with plugin-specific behaviour.
+    pub fn with_extension(spec: &'static PluginSpec, ext: &'static Extension) -> Self {
         Self {
             shared: Arc::new(Shared {
                 spec,
+                ext,
                 runtime: ArcSwapOption::empty(),
                 running: AtomicBool::new(false),
                 ingest: tokio::sync::Mutex::new(()),

@@ -16,10 +16,19 @@ use crate::query::{ListParams, compile_query, query_pairs, run_list};
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let plural = shared.spec.kind.plural;
-    Router::new()
+    let extra = shared.ext.routes.map(|routes| {
+        routes(super::CatalogHandle {
+            shared: shared.clone(),
+        })
+    });
+    let router = Router::new()
         .route(&format!("/{plural}"), get(list))
         .route(&format!("/{plural}/{{name}}"), get(get_one))
-        .with_state(shared)
+        .with_state(shared);
+    match extra {
+        Some(extra) => router.merge(extra),
+        None => router,
+    }
 }
 
 /// A JSON response from an already serialized body.
@@ -54,6 +63,16 @@ async fn list(
         Some(k) => k.and(&set),
         None => keep = Some(set),
     };
+    if !params.source_labels.is_empty() {
+        let ids = super::sources_with_labels(&rt.source_configs(), &params.source_labels);
+        restrict(
+            snapshot
+                .entities()
+                .iter()
+                .map(|e| ids.iter().any(|s| **s == *e.source_id))
+                .collect(),
+        );
+    }
     if !params.sources.is_empty() {
         restrict(
             snapshot

@@ -26,6 +26,7 @@ pub(crate) struct SourceState {
 /// The state a set of handlers serves from.
 pub(crate) struct Runtime {
     pub(crate) config: InitConfig,
+    pub(crate) ext: &'static super::Extension,
     pub(crate) snapshot: ArcSwap<Snapshot>,
     pub(crate) sources: RwLock<Vec<SourceState>>,
     pub(crate) errors: Mutex<VecDeque<DiagnosticError>>,
@@ -75,7 +76,7 @@ impl Runtime {
             .into_iter()
             .filter_map(|row| {
                 let key = (row.source_id.clone(), row.name.clone());
-                let entity = entity_from_row(spec, row);
+                let entity = entity_from_row(spec, shared.ext, row);
                 if entity.is_none() {
                     tracing::warn!(
                         plugin = spec.name,
@@ -115,6 +116,7 @@ impl Runtime {
             .collect();
         let runtime = Self {
             config,
+            ext: shared.ext,
             snapshot: ArcSwap::from_pointee(snapshot),
             sources: RwLock::new(sources),
             errors: Mutex::new(VecDeque::new()),

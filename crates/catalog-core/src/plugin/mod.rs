@@ -50,6 +50,8 @@ pub struct InitConfig {
     pub data_dir: PathBuf,
     /// `default` in single-tenant mode.
     pub namespace: String,
+    /// Server-wide Hugging Face hub base URL (`--hf-base-url`), used when a source sets none.
+    pub hf_base_url: Option<String>,
 }
 
 /// The core contract every catalog plugin implements.

@@ -26,6 +26,8 @@ pub struct ListParams {
     pub q: Option<String>,
     /// Source ids to keep (empty: all).
     pub sources: Vec<String>,
+    /// Source labels whose enabled sources to keep (empty: all; PM-30).
+    pub source_labels: Vec<String>,
     /// The raw filter expression (bound into tokens).
     pub filter_query: Option<String>,
 }
@@ -109,16 +111,14 @@ impl ListParams {
             }
             Some(q) => Some(q.to_lowercase()),
         };
-        let mut sources: Vec<String> = pairs
-            .iter()
-            .filter(|(k, _)| k == "source" || k == "sourceId")
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        sources.sort();
-        sources.dedup();
+        let sources = multi(pairs, &["source", "sourceId"]);
+        let source_labels = multi(pairs, &["sourceLabel"]);
+        if !sources.is_empty() && !source_labels.is_empty() {
+            return Err(ApiError::bad_field(
+                "sourceLabel",
+                "source and sourceLabel cannot be used together",
+            ));
+        }
         let filter_query = single(pairs, "filterQuery")?
             .map(str::trim)
             .filter(|f| !f.is_empty())
@@ -130,9 +130,26 @@ impl ListParams {
             order_by,
             q,
             sources,
+            source_labels,
             filter_query,
         })
     }
+}
+
+/// A multi-valued parameter: repeated keys and comma-separated values, sorted and deduplicated
+/// (PM-24).
+pub fn multi(pairs: &[(String, String)], keys: &[&str]) -> Vec<String> {
+    let mut values: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| keys.contains(&k.as_str()))
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    values.sort();
+    values.dedup();
+    values
 }
 
 /// Resolves `orderBy` to a sort field: a sortable column name or a legacy key (UA-51).

@@ -32,6 +32,7 @@ pub fn fingerprint(params: &ListParams, scope: &str) -> String {
         params.q.as_deref().unwrap_or(""),
         params.filter_query.as_deref().unwrap_or(""),
         &params.sources.join(","),
+        &params.source_labels.join(","),
     ] {
         h.update(part.as_bytes());
         h.update([0u8]);

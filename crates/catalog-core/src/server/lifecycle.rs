@@ -388,6 +388,7 @@ async fn init_plugins(
             fallback_dir: fallback_dir.clone(),
             data_dir: app.settings.data_dir.clone(),
             namespace: "default".into(),
+            hf_base_url: app.settings.hf_base_url.clone(),
         };
         let started = Instant::now();
         if let Err(e) = bounded(app.settings.plugin_init_timeout, "init", plugin.init(init)).await {

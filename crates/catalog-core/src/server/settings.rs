@@ -36,6 +36,8 @@ pub struct Settings {
     pub readiness_require_all_plugins: bool,
     /// Whether migrations run under the cross-replica lock.
     pub migration_lock: bool,
+    /// Hugging Face hub base URL for `hf` sources that set no `url` (default: the public hub).
+    pub hf_base_url: Option<String>,
 }
 
 impl Settings {
@@ -55,6 +57,7 @@ impl Settings {
             cors_allowed_origins: Vec::new(),
             readiness_require_all_plugins: true,
             migration_lock: true,
+            hf_base_url: None,
         }
     }
 

@@ -352,6 +352,7 @@ fn entity(row: &Row) -> Entity {
         sort_name: "e".into(),
         source_id: "src".into(),
         json: serde_json::value::RawValue::from_string(doc.to_string()).unwrap(),
+        hidden: None,
         fields: SPEC
             .kind
             .fields

@@ -1,0 +1,89 @@
+//! Read access to a declarative plugin's live state for its extra routes.
+
+use std::sync::Arc;
+
+use catalog_config::{Section, SourceConfig};
+use serde_json::Value;
+
+use super::Shared;
+use crate::entity::Entity;
+use crate::error::ApiError;
+use crate::index::Snapshot;
+use crate::schema::PluginSpec;
+
+/// A cheap, cloneable view of a plugin's state, read at request time.
+#[derive(Clone)]
+pub struct CatalogHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// A configured source with its current status.
+#[derive(Debug, Clone)]
+pub struct SourceView {
+    /// The source as configured.
+    pub config: SourceConfig,
+    /// `available`, `error`, `disabled` or `loading`.
+    pub state: String,
+    /// Last error, if any.
+    pub error: Option<String>,
+    /// Entities currently served from it.
+    pub entity_count: u64,
+}
+
+impl CatalogHandle {
+    /// The plugin's spec.
+    pub fn spec(&self) -> &'static PluginSpec {
+        self.shared.spec
+    }
+
+    /// The snapshot served right now.
+    pub fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
+        Ok(self.shared.runtime()?.snapshot.load_full())
+    }
+
+    /// The plugin's config section (labels, named queries, sources).
+    pub fn section(&self) -> Result<Section, ApiError> {
+        Ok(self.shared.runtime()?.config.section.clone())
+    }
+
+    /// Configured sources in config order, with status and live counts.
+    pub fn sources(&self) -> Result<Vec<SourceView>, ApiError> {
+        let rt = self.shared.runtime()?;
+        let snapshot = rt.snapshot.load();
+        Ok(rt
+            .source_states()
+            .into_iter()
+            .map(|s| SourceView {
+                entity_count: snapshot.source_count(&s.config.id),
+                state: s.status.state,
+                error: s.status.error,
+                config: s.config,
+            })
+            .collect())
+    }
+
+    /// An entity's hidden fields (persisted, not served), as an object; `Null` when none.
+    pub fn hidden(entity: &Entity) -> Value {
+        entity
+            .hidden
+            .as_deref()
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// Ids of the enabled sources carrying any of `labels` (case-insensitive); the label `null`
+/// selects enabled sources without labels (PM-30).
+pub fn sources_with_labels(sources: &[SourceConfig], labels: &[String]) -> Vec<String> {
+    sources
+        .iter()
+        .filter(|s| s.is_enabled())
+        .filter(|s| {
+            let own = s.labels.as_deref().unwrap_or_default();
+            labels.iter().any(|want| {
+                (want == "null" && own.is_empty()) || own.iter().any(|l| l.eq_ignore_ascii_case(want))
+            })
+        })
+        .map(|s| s.id.clone())
+        .collect()
+}
