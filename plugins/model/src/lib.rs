@@ -1,7 +1,32 @@
 //! Models catalog plugin: `CatalogModel` entries at `/api/model_catalog/v1alpha1` (spec PM §2).
 
+mod artifacts;
+mod entry;
+mod filter_options;
+mod labels;
+mod license;
+mod metadata;
+mod paging;
+mod performance;
+mod routes;
+mod sources;
+
+use catalog_core::catalog::{Extension, UnknownKeys};
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
+};
+
+/// Model-specific behaviour: strict data files (PM-44), typed custom properties and artifacts
+/// kept with the model but served by their own endpoints, `source_id` in snake case.
+pub static EXTENSION: Extension = Extension {
+    unknown_keys: UnknownKeys::Reject,
+    extra_keys: &[],
+    document_keys: Some(&["source"]),
+    prepare: Some(entry::prepare),
+    hidden: &["artifacts"],
+    source_id_key: "source_id",
+    routes: Some(routes::router),
+    loaders: &[],
 };
 
 /// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.
@@ -12,7 +37,7 @@ pub static SPEC: PluginSpec = PluginSpec {
     display_name: "Models",
     icon: "model",
     source_key: Some("models"),
-    source_types: &["yaml"],
+    source_types: &["yaml", "hf"],
     kind: KindSpec {
         kind: "CatalogModel",
         plural: "models",
@@ -34,11 +59,7 @@ pub static SPEC: PluginSpec = PluginSpec {
                 .text_filter()
                 .searchable(),
             F::string("license", "License").sortable().text_filter(),
-            // Native JSON names it `source_id`; the server stores it as `sourceId`.
-            F::string("source_id", "Source")
-                .at("sourceId")
-                .sortable()
-                .text_filter(),
+            F::string("source_id", "Source").sortable().text_filter(),
             F::string("libraryName", "Library")
                 .searchable()
                 .section("Overview"),
@@ -81,4 +102,4 @@ pub static SPEC: PluginSpec = PluginSpec {
     ],
 };
 
-catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_plugin!(SPEC, EXTENSION);

@@ -222,6 +222,30 @@ pub fn build_entity(
     )
 }
 
+/// An entity for an already-shaped native document, e.g. a sub-resource (a model's artifacts)
+/// listed, filtered and paged with the generic list machinery under its own `spec`.
+pub fn document_entity(
+    spec: &PluginSpec,
+    uid: String,
+    name: String,
+    source_id: &str,
+    doc: &Value,
+    (created_at, updated_at): (i64, i64),
+) -> Entity {
+    let json = serde_json::value::to_raw_value(doc).expect("JSON values always serialize");
+    finish(
+        spec,
+        uid,
+        name,
+        source_id,
+        doc,
+        (json, None),
+        String::new(),
+        created_at,
+        updated_at,
+    )
+}
+
 /// Rebuilds an entity from its persisted row; `None` when the stored body is unreadable.
 pub fn entity_from_row(spec: &PluginSpec, ext: &Extension, row: EntityRow) -> Option<Entity> {
     let Value::Object(mut doc) = serde_json::from_str(&row.body).ok()? else {

@@ -7,9 +7,12 @@ mod entry;
 pub mod extension;
 mod handle;
 mod ingest;
+mod listing;
 mod routes;
 mod runtime;
 
+pub use entry::document_entity;
+pub use listing::list_page;
 pub use extension::{Extension, LoadContext, Loaded, UnknownKeys};
 pub use handle::{CatalogHandle, SourceView, sources_with_labels};
 

@@ -10,8 +10,8 @@ use axum::routing::get;
 
 use super::Shared;
 use crate::error::ApiError;
-use crate::index::Bitset;
-use crate::query::{ListParams, compile_query, query_pairs, run_list};
+use super::listing::list_page;
+use crate::query::query_pairs;
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -42,54 +42,9 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let rt = shared.runtime()?;
     let pairs = query_pairs(raw.as_deref())?;
-    let spec = shared.spec;
-    let params = ListParams::parse(&pairs, spec)?;
-    // Compiled once per request. Offsets in errors count from the value as sent, so the raw
-    // parameter is parsed rather than the trimmed copy (leading blanks are only whitespace).
-    let filter = match &params.filter_query {
-        None => None,
-        Some(_) => {
-            let raw = pairs
-                .iter()
-                .find(|(k, _)| k == "filterQuery")
-                .map_or("", |(_, v)| v.as_str());
-            Some(compile_query(spec, raw.trim_end())?)
-        }
-    };
     let snapshot = rt.snapshot.load();
-    // Every condition becomes a set of snapshot positions; the sets are intersected word-wise.
-    let mut keep: Option<Bitset> = None;
-    let mut restrict = |set: Bitset| match &mut keep {
-        Some(k) => k.and(&set),
-        None => keep = Some(set),
-    };
-    if !params.source_labels.is_empty() {
-        let ids = super::sources_with_labels(&rt.source_configs(), &params.source_labels);
-        restrict(
-            snapshot
-                .entities()
-                .iter()
-                .map(|e| ids.iter().any(|s| **s == *e.source_id))
-                .collect(),
-        );
-    }
-    if !params.sources.is_empty() {
-        restrict(
-            snapshot
-                .entities()
-                .iter()
-                .map(|e| params.sources.iter().any(|s| **s == *e.source_id))
-                .collect(),
-        );
-    }
-    if let Some(q) = params.q.as_deref() {
-        restrict(snapshot.search(q));
-    }
-    if let Some(f) = &filter {
-        restrict(f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
-    }
-    let scope = format!("{}/{}", rt.config.namespace, spec.kind.kind);
-    let page = run_list(&snapshot, &params, &scope, keep.as_ref())?;
+    let scope = format!("{}/{}", rt.config.namespace, shared.spec.kind.kind);
+    let page = list_page(shared.spec, &snapshot, &pairs, &scope, &rt.source_configs())?;
     Ok(json_response(page.to_json()))
 }
 

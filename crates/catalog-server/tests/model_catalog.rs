@@ -1,0 +1,347 @@
+//! Black-box tests of the model catalog (spec 04 §2) over the reference fixtures, on SQLite and
+//! PostgreSQL.
+
+mod common;
+
+use common::{Backend, Env, TestServer, names};
+use serde_json::{Value, json};
+
+const BASE: &str = "/api/model_catalog/v1alpha1";
+const FIXTURES: [(&str, &str, &str); 3] = [
+    ("organization_ai_models", "Organization AI", "dev-organization-models.yaml"),
+    ("validated_ai_models", "Validated AI", "dev-validated-models.yaml"),
+    ("community_custom_models", "Community and Custom", "dev-community-models.yaml"),
+];
+
+/// Copies of the reference fixtures shipped with the model plugin.
+fn fixture(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../plugins/model/data")
+        .join(file);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Writes the three fixtures (and a disabled source) and starts a server reading them.
+async fn start(env: &Env) -> TestServer {
+    let mut yaml = String::from(
+        "apiVersion: catalog/v1alpha1\nkind: CatalogSources\ncatalogs:\n  models:\n    sources:\n",
+    );
+    for (id, label, file) in FIXTURES {
+        let path = env.write(&format!("catalog/{file}"), &fixture(file));
+        yaml.push_str(&format!(
+            "      - id: {id}\n        name: \"{label} Models\"\n        type: yaml\n        labels: [\"{label}\"]\n        properties:\n          yamlCatalogPath: \"{}\"\n",
+            path.display()
+        ));
+    }
+    yaml.push_str("      - id: off\n        name: Switched off\n        type: yaml\n        enabled: false\n        properties:\n          yamlCatalogPath: nowhere.yaml\n");
+    yaml.push_str("    labels:\n      - name: Validated AI\n        displayName: Validated\n      - name: Organization AI\n        displayName: Org\n        description: internal\n      - name: null\n        displayName: Unlabelled\n");
+    yaml.push_str("    namedQueries:\n      small-gpu:\n        artifacts.hardware_count.int_value: {operator: \"<=\", value: max}\n        license: {operator: \"=\", value: \"Apache 2.0\"}\n");
+    let mut settings = env.settings();
+    settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
+    env.start_with(settings, catalog_server::registry().unwrap()).await
+}
+
+async fn list(s: &TestServer, query: &str) -> Value {
+    let r = s.get(&format!("{BASE}/models?pageSize=100&{query}")).await;
+    assert_eq!(r.status, 200, "{query}: {}", r.body);
+    r.body
+}
+
+async fn fixtures_load_with_exact_counts_and_typed_properties(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    let all = list(&s, "").await;
+    assert_eq!(all["totalSize"], 14);
+    assert!(names(&all).iter().all(|n| n.contains('/')));
+    for (id, count) in [
+        ("organization_ai_models", 6),
+        ("validated_ai_models", 4),
+        ("community_custom_models", 4),
+    ] {
+        let page = list(&s, &format!("source={id}")).await;
+        assert_eq!(page["totalSize"], count, "{id}");
+        assert!(page["items"].as_array().unwrap().iter().all(|m| m["source_id"] == id));
+    }
+    // Repeated and comma-separated sources are a union; an unknown or disabled one is empty.
+    let two = list(&s, "source=validated_ai_models,community_custom_models").await;
+    assert_eq!(two["totalSize"], 8);
+    assert_eq!(list(&s, "source=off").await["totalSize"], 0);
+    assert_eq!(list(&s, "sourceLabel=validated%20ai").await["totalSize"], 4);
+    assert_eq!(list(&s, "sourceLabel=null").await["totalSize"], 0);
+    let both = s.get(&format!("{BASE}/models?source=a&sourceLabel=b")).await;
+    assert_eq!(both.status, 400);
+
+    let licenses: std::collections::BTreeSet<String> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["license"].as_str().unwrap().to_string())
+        .collect();
+    for l in ["Apache 2.0", "MIT", "Creative Commons Attribution Share Alike 4.0 International"] {
+        assert!(licenses.contains(l), "{licenses:?}");
+    }
+    let model = &all["items"][0];
+    assert!(model.get("artifacts").is_none(), "artifacts have their own endpoint");
+    assert!(model["customProperties"]["model_type"]["metadataType"].is_string());
+
+    // Artifacts of the validated source: 35 in all, 9 performance and 22 accuracy metrics.
+    let mut totals = (0, 0, 0, 0);
+    for name in names(&list(&s, "source=validated_ai_models").await) {
+        let path = format!("{BASE}/sources/validated_ai_models/models/{name}/artifacts?pageSize=100");
+        let arts = s.get(&path).await.body;
+        for a in arts["items"].as_array().unwrap() {
+            totals.0 += 1;
+            match (a["artifactType"].as_str(), a["metricsType"].as_str()) {
+                (Some("model-artifact"), _) => totals.1 += 1,
+                (_, Some("performance-metrics")) => {
+                    totals.2 += 1;
+                    let count = &a["customProperties"]["hardware_count"];
+                    assert_eq!(count["metadataType"], "MetadataIntValue");
+                    assert!(count["int_value"].is_string(), "{count}");
+                }
+                (_, Some("accuracy-metrics")) => totals.3 += 1,
+                other => panic!("unexpected artifact {other:?}"),
+            }
+        }
+        let perf = s
+            .get(&format!(
+                "{BASE}/sources/validated_ai_models/models/{name}/artifacts/performance?recommendations=true"
+            ))
+            .await;
+        assert_eq!(perf.status, 200, "{}", perf.body);
+    }
+    assert_eq!(totals, (35, 4, 9, 22));
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn get_by_source_and_name_and_404s(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    let name = names(&list(&s, "source=validated_ai_models").await)[0].clone();
+    let raw = s
+        .get(&format!("{BASE}/sources/validated_ai_models/models/{name}"))
+        .await;
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.body["name"], name.as_str());
+    let encoded = name.replace('/', "%2F");
+    let enc = s
+        .get(&format!("{BASE}/sources/validated_ai_models/models/{encoded}"))
+        .await;
+    assert_eq!(enc.body, raw.body);
+    let wrong_source = s
+        .get(&format!("{BASE}/sources/organization_ai_models/models/{name}"))
+        .await;
+    assert_eq!(wrong_source.status, 404);
+    assert_eq!(
+        wrong_source.body["message"],
+        format!("No model found '{name}' in source 'organization_ai_models'")
+    );
+    for suffix in ["", "/artifacts", "/artifacts/performance"] {
+        let r = s
+            .get(&format!("{BASE}/sources/nope/models/x/y{suffix}"))
+            .await;
+        assert_eq!(r.status, 404, "{suffix}");
+    }
+    let bad_type = s
+        .get(&format!(
+            "{BASE}/sources/validated_ai_models/models/{name}/artifacts?artifactType=weights"
+        ))
+        .await;
+    assert_eq!(bad_type.status, 400);
+    let models_only = s
+        .get(&format!(
+            "{BASE}/sources/validated_ai_models/models/{name}/artifacts?artifactType=model-artifact"
+        ))
+        .await;
+    assert_eq!(models_only.body["totalSize"], 1);
+    // Artifact filters and paging use the framework's filter language and tokens.
+    let filtered = s
+        .get(&format!(
+            "{BASE}/sources/validated_ai_models/models/{name}/artifacts?filterQuery=metricsType%3D'accuracy-metrics'&pageSize=2"
+        ))
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.body);
+    assert!(filtered.body["items"].as_array().unwrap().iter().all(|a| a["metricsType"] == "accuracy-metrics"));
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn paging_ordering_filters_and_q(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    // Paging enumerates every model exactly once.
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = s
+            .get(&format!("{BASE}/models?pageSize=4&orderBy=provider&sortOrder=desc&pageToken={token}"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        seen.extend(names(&r.body));
+        token = r.body["nextPageToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 14);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 14);
+    let by_name = names(&list(&s, "orderBy=NAME&sortOrder=DESC").await);
+    let mut sorted = by_name.clone();
+    sorted.sort_by_key(|n| std::cmp::Reverse(n.to_lowercase()));
+    assert_eq!(by_name, sorted);
+    assert_eq!(s.get(&format!("{BASE}/models?orderBy=bogus")).await.status, 400);
+
+    // Every advertised filter field works.
+    let caps = s.get("/api/plugins/model/capabilities").await.body;
+    let fields: Vec<String> = caps["entities"][0]["fields"]["filterFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    for f in ["name", "provider", "task", "license", "source_id"] {
+        assert!(fields.contains(&f.to_string()), "{fields:?}");
+    }
+    let q = |f: &str| format!("filterQuery={}", urlencode(f));
+    assert_eq!(list(&s, &q("source_id = 'validated_ai_models'")).await["totalSize"], 4);
+    assert_eq!(list(&s, &q("license = 'MIT'")).await["totalSize"].as_u64().unwrap() > 0, true);
+    let gen_ = list(&s, &q("task = 'text-generation'")).await;
+    assert!(gen_["items"].as_array().unwrap().iter().all(|m| m["tasks"].as_array().unwrap().contains(&json!("text-generation"))));
+    let prov = list(&s, &q("provider LIKE 'Valid%'")).await;
+    assert!(prov["totalSize"].as_u64().unwrap() > 0);
+    let name = list(&s, &q("name = 'certified/production-llm-8b'")).await;
+    assert_eq!(names(&name), ["certified/production-llm-8b"]);
+    let custom = list(&s, &q("validated.string_value = ''")).await;
+    assert_eq!(custom["totalSize"], 4);
+    assert_eq!(s.get(&format!("{BASE}/models?filterQuery=name%20%3D")).await.status, 400);
+    // q: name, description, provider, library name, tasks.
+    assert_eq!(list(&s, "q=PRODUCTION-LLM").await["totalSize"].as_u64().unwrap() >= 1, true);
+    assert_eq!(list(&s, "q=transformers").await["totalSize"].as_u64().unwrap() >= 1, true);
+    assert_eq!(list(&s, "q=zzz-no-such").await["totalSize"], 0);
+    s.stop().await;
+    env.cleanup().await;
+}
+
+async fn sources_labels_and_filter_options(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    let r = s.get(&format!("{BASE}/sources?pageSize=2")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["totalSize"], 4);
+    assert_eq!(r.body["items"][0]["id"], "community_custom_models");
+    let token = r.body["nextPageToken"].as_str().unwrap();
+    let next = s.get(&format!("{BASE}/sources?pageSize=2&pageToken={token}")).await;
+    let ids: Vec<&str> = next.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["organization_ai_models", "validated_ai_models"]);
+    assert_eq!(next.body["nextPageToken"], "");
+    let off = s.get(&format!("{BASE}/sources?name=switched")).await.body;
+    assert_eq!(off["items"][0]["status"], "disabled");
+    assert_eq!(off["items"][0]["labels"], json!([]));
+    let ok = s.get(&format!("{BASE}/sources?name=validated")).await.body;
+    assert_eq!(ok["items"][0]["status"], "available");
+    assert_eq!(ok["items"][0]["error"], Value::Null);
+    assert_eq!(s.get(&format!("{BASE}/sources?orderBy=label")).await.status, 400);
+    assert_eq!(s.get(&format!("{BASE}/sources?pageToken=garbage")).await.status, 400);
+
+    let labels = s.get(&format!("{BASE}/labels?orderBy=description")).await.body;
+    assert_eq!(labels["totalSize"], 3);
+    assert_eq!(labels["items"][0]["name"], "Organization AI");
+
+    let opts = s.get(&format!("{BASE}/models/filter_options")).await;
+    assert_eq!(opts.status, 200);
+    let f = &opts.body["filters"];
+    assert!(f["license"]["values"].as_array().unwrap().contains(&json!("Apache 2.0")));
+    assert_eq!(f["artifacts.hardware_count.int_value"]["type"], "number");
+    assert!(f["artifacts.hardware_type.string_value"]["values"].is_array());
+    assert!(f.get("source_id").is_none() && f.get("logo").is_none());
+    let named = &opts.body["namedQueries"]["small-gpu"];
+    assert_eq!(
+        named["artifacts.hardware_count.int_value"]["value"],
+        f["artifacts.hardware_count.int_value"]["range"]["max"]
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
+/// Bad files are rejected whole, naming the file and the field; the last good data stays.
+async fn bad_input_keeps_last_good_data(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    let file = env.dir.path().join("catalog/dev-community-models.yaml");
+    let good = fixture("dev-community-models.yaml");
+    let refresh = || async {
+        s.post(
+            &format!("{BASE}/management/refresh/community_custom_models"),
+            &json!({}),
+        )
+        .await
+        .body
+    };
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            good.replacen("string_value: \"generative\"", "string_value: [generative]", 1)
+                .into_bytes(),
+            "field 'customProperties.model_type' string_value must be a string",
+        ),
+        (
+            good.replacen("      - uri: oci", "      - artifactType: weights\n        uri: oci", 1)
+                .into_bytes(),
+            "field 'artifacts[0].artifactType' unknown artifact type",
+        ),
+        (good.replacen("models:", "extra: 1\nmodels:", 1).into_bytes(), "unknown top-level key `extra`"),
+        (good.replacen("    provider:", "    colour: blue\n    provider:", 1).into_bytes(), "unknown field 'colour'"),
+        (
+            good.replacen("language: [\"en\", \"es\", \"fr\"]", "language: [1]", 1).into_bytes(),
+            "field 'language[0]' must be a string",
+        ),
+        (b"models:\n  - name: \xff\xfe\n".to_vec(), "UTF-8"),
+    ];
+    for (content, expected) in cases {
+        std::fs::write(&file, &content).unwrap();
+        let r = refresh().await;
+        let err = r["error"].as_str().unwrap_or_default();
+        assert!(err.contains("dev-community-models.yaml"), "{r}");
+        assert!(err.contains(expected), "{expected}: {err}");
+        assert_eq!(list(&s, "source=community_custom_models").await["totalSize"], 4);
+    }
+    // A 50 MB file is refused before parsing.
+    let big = std::fs::File::create(&file).unwrap();
+    big.set_len(50 * 1024 * 1024).unwrap();
+    let err = refresh().await["error"].as_str().unwrap().to_string();
+    assert!(err.contains("dev-community-models.yaml") && err.contains("larger than"), "{err}");
+    assert_eq!(list(&s, "source=community_custom_models").await["totalSize"], 4);
+    let src = s.get(&format!("{BASE}/sources?name=community")).await.body;
+    assert_eq!(src["items"][0]["status"], "error");
+
+    // Removing one entry removes exactly that model; renaming leaves no ghost.
+    let first = names(&list(&s, "source=community_custom_models").await)[0].clone();
+    let renamed = good.replacen(&format!("name: {first}"), &format!("name: {first}-v2"), 1);
+    assert_ne!(renamed, good, "fixture names appear as plain scalars");
+    std::fs::write(&file, &renamed).unwrap();
+    let r = refresh().await;
+    assert_eq!(r["entitiesRemoved"], 1, "{r}");
+    let now = names(&list(&s, "source=community_custom_models").await);
+    assert!(now.contains(&format!("{first}-v2")) && !now.contains(&first), "{now:?}");
+    s.stop().await;
+    env.cleanup().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+on_both_backends!(
+    fixtures_load_with_exact_counts_and_typed_properties,
+    get_by_source_and_name_and_404s,
+    paging_ordering_filters_and_q,
+    sources_labels_and_filter_options,
+    bad_input_keeps_last_good_data,
+);
