@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::filters::{check_every_filter_field, urlencode};
 use common::{Backend, Env, TestServer, names};
 use serde_json::{Value, json};
 
@@ -195,13 +196,7 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
     assert_eq!(s.get(&format!("{BASE}/models?orderBy=bogus")).await.status, 400);
 
     // Every advertised filter field works.
-    let caps = s.get("/api/plugins/model/capabilities").await.body;
-    let fields: Vec<String> = caps["entities"][0]["fields"]["filterFields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap().to_string())
-        .collect();
+    let fields = check_every_filter_field(&s, "model", &format!("{BASE}/models")).await;
     for f in ["name", "provider", "task", "license", "source_id"] {
         assert!(fields.contains(&f.to_string()), "{fields:?}");
     }
@@ -327,15 +322,6 @@ async fn bad_input_keeps_last_good_data(backend: Backend) {
     assert!(now.contains(&format!("{first}-v2")) && !now.contains(&first), "{now:?}");
     s.stop().await;
     env.cleanup().await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 on_both_backends!(

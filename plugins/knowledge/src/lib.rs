@@ -1,6 +1,7 @@
 //! Knowledge Sources catalog plugin: `KnowledgeSource` entries at
 //! `/api/knowledge_catalog/v1alpha1` (spec PM §4).
 
+use catalog_core::catalog::{Extension, UnknownKeys};
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
@@ -9,6 +10,12 @@ use catalog_core::schema::{
 const SOURCE_TYPES: &[&str] = &["document", "url", "vector_store", "graph_store"];
 /// Advertised (not enforced) `status` values (§4.2).
 const STATUSES: &[&str] = &["active", "indexing", "error", "archived"];
+
+/// Knowledge-specific behaviour: unknown entry keys are logged, not fatal (PM-72).
+pub static EXTENSION: Extension = Extension {
+    unknown_keys: UnknownKeys::Warn,
+    ..Extension::NONE
+};
 
 /// The plugin's declaration: columns and filters per PM §4.4, `q` fields per PM-29.
 pub static SPEC: PluginSpec = PluginSpec {
@@ -62,4 +69,4 @@ pub static SPEC: PluginSpec = PluginSpec {
     }],
 };
 
-catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_plugin!(SPEC, EXTENSION);

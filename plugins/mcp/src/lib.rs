@@ -1,11 +1,23 @@
 //! MCP catalog plugin: Model Context Protocol servers at `/api/mcp_catalog/v1alpha1` (spec PM §3).
 
+mod entry;
+
+use catalog_core::catalog::{Extension, UnknownKeys};
 use catalog_core::schema::{
     BundledSource, FieldSpec as F, KindSpec, NativeShape, PluginSpec, common,
 };
 
+/// Transport types (PM-69: `http` included).
 const TRANSPORTS: &[&str] = &["stdio", "http", "sse", "streamable-http"];
+/// Deployment modes (PM-68: `hybrid` accepted).
 const DEPLOYMENT_MODES: &[&str] = &["local", "remote", "hybrid"];
+
+/// MCP-specific behaviour: strict data files and checked extended metadata.
+pub static EXTENSION: Extension = Extension {
+    unknown_keys: UnknownKeys::Reject,
+    prepare: Some(entry::prepare),
+    ..Extension::NONE
+};
 
 /// The plugin's declaration.
 pub static SPEC: PluginSpec = PluginSpec {
@@ -52,9 +64,30 @@ pub static SPEC: PluginSpec = PluginSpec {
             F::boolean("verified", "Verified").bool_filter(),
             F::boolean("certified", "Certified").bool_filter(),
             F::string("logo", "Logo"),
+            F::string("externalId", "External ID").section("Overview"),
+            F::string("version", "Version").section("Overview"),
+            F::string("licenseLink", "License link").section("Overview"),
+            F::string("documentationUrl", "Documentation").section("Overview"),
+            F::string("repositoryUrl", "Repository").section("Overview"),
+            F::string("sourceCode", "Source code").section("Overview"),
+            F::string("publishedDate", "Published").section("Overview"),
+            F::array("tags", "Tags").section("Overview"),
+            F::string("readme", "Readme").section("Readme"),
+            F::array("transports", "Transports").section("Connection"),
+            F::object("endpoints", "Endpoints").section("Connection"),
+            F::array("tools", "Tools").section("Tools"),
+            F::object("securityIndicators", "Security indicators").section("Security"),
+            F::array("artifacts", "Artifacts").section("Connection"),
             F::object("customProperties", "Custom properties").section("Metadata"),
         ],
-        detail_sections: &["Overview", "Connection", "Metadata"],
+        detail_sections: &[
+            "Overview",
+            "Connection",
+            "Tools",
+            "Security",
+            "Readme",
+            "Metadata",
+        ],
     },
     native: NativeShape {
         id: true,
@@ -69,4 +102,4 @@ pub static SPEC: PluginSpec = PluginSpec {
     }],
 };
 
-catalog_core::declare_plugin!(SPEC);
+catalog_core::declare_plugin!(SPEC, EXTENSION);

@@ -122,3 +122,53 @@ pub fn check_string(value: Option<&Value>, path: &str, problems: &mut Vec<(Strin
         problems.push((path.into(), "must be a string".into()));
     }
 }
+
+/// Expects `value` (when present) to be a boolean.
+pub fn check_bool(value: Option<&Value>, path: &str, problems: &mut Vec<(String, String)>) {
+    if let Some(v) = value
+        && !v.is_boolean()
+        && !v.is_null()
+    {
+        problems.push((path.into(), "must be true or false".into()));
+    }
+}
+
+/// Expects `value` (when present) to be one of `options`.
+pub fn check_one_of(
+    value: Option<&Value>,
+    path: &str,
+    options: &[&str],
+    problems: &mut Vec<(String, String)>,
+) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if options.contains(&s.as_str()) => {}
+        Some(other) => problems.push((
+            path.into(),
+            format!("must be one of {}, got {other}", options.join(", ")),
+        )),
+    }
+}
+
+/// Expects `value` (when present) to be a list, checking each item with `item` under
+/// `path[i]`; returns the number of items.
+pub fn check_list(
+    value: Option<&Value>,
+    path: &str,
+    problems: &mut Vec<(String, String)>,
+    mut item: impl FnMut(&Value, &str, &mut Vec<(String, String)>),
+) -> Option<usize> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                item(v, &format!("{path}[{i}]"), problems);
+            }
+            Some(items.len())
+        }
+        Some(_) => {
+            problems.push((path.into(), "must be a list".into()));
+            None
+        }
+    }
+}

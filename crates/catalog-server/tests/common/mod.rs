@@ -2,6 +2,8 @@
 //! PostgreSQL, its own database, so tests never see each other's data.
 #![allow(dead_code)]
 
+pub mod filters;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
