@@ -79,7 +79,7 @@ pub fn validate_entries(
             }
         }
         let before = problems.len();
-        check_keys(spec, ext, &entry, i, &name, &mut problems);
+        check_keys(spec, ext, &mut entry, i, &name, &mut problems);
         if let Some(prepare) = ext.prepare {
             let mut found = Vec::new();
             prepare(&mut entry, &mut found);
@@ -115,11 +115,11 @@ pub fn validate_entries(
     Err(SourceError(message))
 }
 
-/// Applies the plugin's treatment of undeclared entry keys.
+/// Applies the plugin's treatment of undeclared entry keys (ignored ones are dropped).
 fn check_keys(
     spec: &PluginSpec,
     ext: &Extension,
-    entry: &Map<String, Value>,
+    entry: &mut Map<String, Value>,
     i: usize,
     name: &str,
     problems: &mut Vec<String>,
@@ -137,11 +137,14 @@ fn check_keys(
             || SERVER_KEYS.contains(&k)
             || k == ext.source_id_key
     };
-    for key in entry.keys().filter(|k| !declared(k)) {
+    let unknown: Vec<String> = entry.keys().filter(|k| !declared(k)).cloned().collect();
+    for key in unknown {
         let message = format!("entry {i} ({name}): unknown field '{key}'");
-        match ext.unknown_keys {
-            UnknownKeys::Reject => problems.push(message),
-            _ => tracing::warn!(plugin = spec.name, "{message} (ignored)"),
+        if ext.unknown_keys == UnknownKeys::Reject {
+            problems.push(message);
+        } else {
+            tracing::warn!(plugin = spec.name, "{message} (ignored)");
+            entry.remove(&key);
         }
     }
 }
