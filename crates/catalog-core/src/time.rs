@@ -24,9 +24,63 @@ pub fn rfc3339_ms(ms: i64) -> String {
     )
 }
 
+/// Parses an RFC 3339 timestamp (`2024-05-01T12:00:00.5Z`, `…+02:00`) into epoch milliseconds.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &t[19..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let padded = format!("{:0<3}", &frac[..digits.min(3)]);
+        millis = padded.parse::<i64>().ok()?;
+        rest = &frac[digits..];
+    }
+    let offset_min = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (rest[1..3].parse::<i64>().ok()? * 60 + rest[4..6].parse::<i64>().ok()?)
+        }
+        _ => return None,
+    };
+    // Days-from-civil (proleptic Gregorian), after H. Hinnant.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_min * 60;
+    Some(secs * 1000 + millis)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::rfc3339_ms;
+    use super::{parse_rfc3339_ms, rfc3339_ms};
+
+    #[test]
+    fn parses_what_it_renders_and_offsets() {
+        for ms in [0, 951_782_400_123, 1_795_000_000_000] {
+            assert_eq!(parse_rfc3339_ms(&rfc3339_ms(ms)), Some(ms));
+        }
+        assert_eq!(parse_rfc3339_ms("1970-01-01T02:00:00+02:00"), Some(0));
+        assert_eq!(parse_rfc3339_ms("2024-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339_ms("yesterday"), None);
+    }
 
     #[test]
     fn known_instants() {

@@ -3,6 +3,7 @@
 mod artifacts;
 mod entry;
 mod filter_options;
+pub mod hf;
 mod labels;
 mod license;
 mod metadata;
@@ -26,7 +27,7 @@ pub static EXTENSION: Extension = Extension {
     hidden: &["artifacts"],
     source_id_key: "source_id",
     routes: Some(routes::router),
-    loaders: &[],
+    loaders: &[("hf", hf::load)],
 };
 
 /// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.

@@ -48,8 +48,9 @@ pub struct LoadContext<'a> {
     pub fallback_dir: &'a Path,
 }
 
-/// Loads the entries of one source of a non-yaml type. Runs on a blocking thread inside the
-/// runtime, so it may use `tokio::runtime::Handle::current().block_on`.
+/// Loads the entries of one source of a non-yaml type, applying the source's include/exclude
+/// patterns itself. Runs on a blocking thread inside the runtime, so it may use
+/// `tokio::runtime::Handle::current().block_on`.
 pub type LoadFn = fn(&LoadContext<'_>) -> Result<Loaded, SourceError>;
 
 /// Plugin-specific behaviour of a declarative plugin.

@@ -312,6 +312,7 @@ fn plan(
         source.excluded_items.as_deref().unwrap_or_default(),
     )?;
     let (entries, failures, fingerprint) = match ext.loader(&source.source_type) {
+        // Loaders interpret include/exclude patterns themselves (e.g. to expand them).
         Some(load) => {
             let loaded = load(ctx)?;
             let key = spec.kind.document_key;
@@ -320,7 +321,8 @@ fn plan(
             });
             let text = doc.to_string();
             let fingerprint = fingerprint(spec, source, Path::new(""), &text);
-            (validate_entries(spec, ext, doc)?, loaded.failures, fingerprint)
+            let entries = validate_entries(spec, ext, doc)?;
+            (entries, loaded.failures, fingerprint)
         }
         None => {
             let path_value = source
@@ -342,6 +344,10 @@ fn plan(
             drop(text);
             let entries = validate_entries(spec, ext, doc)
                 .map_err(|e| SourceError(format!("{}: {}", path.display(), e.0)))?;
+            let entries = entries
+                .into_iter()
+                .filter(|(name, _)| filter.admits(name))
+                .collect();
             (entries, Vec::new(), fingerprint)
         }
     };
@@ -360,7 +366,7 @@ fn plan(
         removed: Vec::new(),
     };
     let mut kept: HashSet<String> = HashSet::with_capacity(entries.len());
-    for (name, entry) in entries.into_iter().filter(|(name, _)| filter.admits(name)) {
+    for (name, entry) in entries {
         let hash = content_hash(&entry);
         kept.insert(name.clone());
         match old.get(name.as_str()) {
