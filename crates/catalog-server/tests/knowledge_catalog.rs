@@ -37,11 +37,14 @@ async fn start(env: &Env) -> TestServer {
     );
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
-    env.start_with(settings, catalog_server::registry().unwrap()).await
+    env.start_with(settings, catalog_server::registry().unwrap())
+        .await
 }
 
 async fn list(s: &TestServer, query: &str) -> Value {
-    let r = s.get(&format!("{BASE}/knowledgesources?pageSize=1000&{query}")).await;
+    let r = s
+        .get(&format!("{BASE}/knowledgesources?pageSize=1000&{query}"))
+        .await;
     assert_eq!(r.status, 200, "{query}: {}", r.body);
     r.body
 }
@@ -53,27 +56,51 @@ async fn fixture_fields_filters_and_scoping(backend: Backend) {
     assert_eq!(list(&s, "").await["totalSize"], 8);
     // Unknown keys are ignored with a warning; every declared field and custom properties
     // round-trip with their types.
-    let h = s.get(&format!("{BASE}/knowledgesources/handbook-vectors")).await.body;
+    let h = s
+        .get(&format!("{BASE}/knowledgesources/handbook-vectors"))
+        .await
+        .body;
     assert_eq!(h["vectorDimensions"], 768);
     assert_eq!(h["indexType"], "IVF");
     assert_eq!(h["externalId"], "hb-1");
     assert_eq!(h["sourceId"], "extra");
     assert!(h.get("owner").is_none(), "unknown keys are dropped: {h}");
-    assert_eq!(h["customProperties"], json!({"refresh": "nightly", "shards": 3, "tags": ["hr", "policy"]}));
+    assert_eq!(
+        h["customProperties"],
+        json!({"refresh": "nightly", "shards": 3, "tags": ["hr", "policy"]})
+    );
     let missing = s.get(&format!("{BASE}/knowledgesources/none")).await;
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.body["message"], "knowledge source \"none\" not found");
+    assert_eq!(
+        missing.body["message"],
+        "knowledge source \"none\" not found"
+    );
 
     check_every_filter_field(&s, "knowledge", &format!("{BASE}/knowledgesources")).await;
     // Comparisons are typed and case-sensitive (PM-28); ILIKE is not.
     let q = |f: &str| format!("filterQuery={}", urlencode(f));
     let big = list(&s, &q("documentCount > 1000")).await;
-    assert!(big["items"].as_array().unwrap().iter().all(|i| i["documentCount"].as_i64().unwrap() > 1000));
+    assert!(
+        big["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["documentCount"].as_i64().unwrap() > 1000)
+    );
     assert_eq!(list(&s, &q("provider = 'qdrant'")).await["totalSize"], 0);
-    assert_eq!(list(&s, &q("provider ILIKE 'qdrant'")).await["totalSize"], 1);
-    assert_eq!(list(&s, &q("customProperties.shards = 3")).await["totalSize"], 1);
+    assert_eq!(
+        list(&s, &q("provider ILIKE 'qdrant'")).await["totalSize"],
+        1
+    );
+    assert_eq!(
+        list(&s, &q("customProperties.shards = 3")).await["totalSize"],
+        1
+    );
     // q over name, description, provider and location.
-    assert_eq!(names(&list(&s, "q=VECTORS.INTERNAL").await), ["handbook-vectors"]);
+    assert_eq!(
+        names(&list(&s, "q=VECTORS.INTERNAL").await),
+        ["handbook-vectors"]
+    );
     assert_eq!(list(&s, "sourceLabel=samples").await["totalSize"], 7);
     s.stop().await;
     env.cleanup().await;
@@ -88,29 +115,63 @@ async fn ordering_paging_and_refresh(backend: Backend) {
         .iter()
         .filter_map(|i| i["documentCount"].as_i64())
         .collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "numeric: {counts:?}");
-    let first = s.get(&format!("{BASE}/knowledgesources?pageSize=5&orderBy=NAME")).await.body;
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "numeric: {counts:?}"
+    );
+    let first = s
+        .get(&format!("{BASE}/knowledgesources?pageSize=5&orderBy=NAME"))
+        .await
+        .body;
     assert_eq!(first["size"], 5);
     let token = first["nextPageToken"].as_str().unwrap();
-    let rest = s.get(&format!("{BASE}/knowledgesources?pageSize=5&orderBy=NAME&pageToken={token}")).await.body;
+    let rest = s
+        .get(&format!(
+            "{BASE}/knowledgesources?pageSize=5&orderBy=NAME&pageToken={token}"
+        ))
+        .await
+        .body;
     assert_eq!(rest["size"], 3);
     assert_eq!(rest["nextPageToken"], "");
-    let other_query = s.get(&format!("{BASE}/knowledgesources?pageSize=5&orderBy=ID&pageToken={token}")).await;
+    let other_query = s
+        .get(&format!(
+            "{BASE}/knowledgesources?pageSize=5&orderBy=ID&pageToken={token}"
+        ))
+        .await;
     assert_eq!(other_query.status, 400, "tokens are bound to their query");
 
     // An entry without a name invalidates the file; the old data stays. Removal and the
     // exclusion glob are applied on refresh.
     let file = env.dir.path().join("catalog/extra.yaml");
     std::fs::write(&file, "knowledgesources:\n  - sourceType: url\n").unwrap();
-    let r = s.post(&format!("{BASE}/management/refresh/extra"), &json!({})).await.body;
-    assert!(r["error"].as_str().unwrap().contains("field 'name' is required"), "{r}");
+    let r = s
+        .post(&format!("{BASE}/management/refresh/extra"), &json!({}))
+        .await
+        .body;
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("field 'name' is required"),
+        "{r}"
+    );
     assert_eq!(list(&s, "source=extra").await["totalSize"], 1);
-    std::fs::write(&file, "knowledgesources:\n  - name: fresh\n  - name: fresh-draft\n").unwrap();
-    let r = s.post(&format!("{BASE}/management/refresh/extra"), &json!({})).await.body;
+    std::fs::write(
+        &file,
+        "knowledgesources:\n  - name: fresh\n  - name: fresh-draft\n",
+    )
+    .unwrap();
+    let r = s
+        .post(&format!("{BASE}/management/refresh/extra"), &json!({}))
+        .await
+        .body;
     assert_eq!(r["entitiesRemoved"], 1, "{r}");
     assert_eq!(names(&list(&s, "source=extra").await), ["fresh"]);
     s.stop().await;
     env.cleanup().await;
 }
 
-on_both_backends!(fixture_fields_filters_and_scoping, ordering_paging_and_refresh);
+on_both_backends!(
+    fixture_fields_filters_and_scoping,
+    ordering_paging_and_refresh
+);

@@ -43,7 +43,10 @@ const EXTENDED: &str = r#"mcpservers:
 "#;
 
 async fn start(env: &Env, extra_source: &str) -> TestServer {
-    let reference = env.write("catalog/mcp.yaml", &std::fs::read_to_string(mcp_fixture()).unwrap());
+    let reference = env.write(
+        "catalog/mcp.yaml",
+        &std::fs::read_to_string(mcp_fixture()).unwrap(),
+    );
     let extended = env.write("catalog/extended.yaml", EXTENDED);
     let yaml = format!(
         "catalogs:\n  mcp:\n    sources:\n      - id: reference\n        name: Reference\n        type: yaml\n        labels: [Reference]\n        properties:\n          yamlCatalogPath: \"{}\"\n      - id: extended\n        name: Extended\n        type: yaml\n        properties:\n          yamlCatalogPath: \"{}\"\n{extra_source}",
@@ -52,11 +55,14 @@ async fn start(env: &Env, extra_source: &str) -> TestServer {
     );
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
-    env.start_with(settings, catalog_server::registry().unwrap()).await
+    env.start_with(settings, catalog_server::registry().unwrap())
+        .await
 }
 
 async fn list(s: &TestServer, query: &str) -> Value {
-    let r = s.get(&format!("{BASE}/mcpservers?pageSize=1000&{query}")).await;
+    let r = s
+        .get(&format!("{BASE}/mcpservers?pageSize=1000&{query}"))
+        .await;
     assert_eq!(r.status, 200, "{query}: {}", r.body);
     r.body
 }
@@ -67,28 +73,47 @@ async fn reference_counts_fields_and_filters(backend: Backend) {
     let reference = list(&s, "source=reference").await;
     assert_eq!(reference["totalSize"], 6);
     let count = |mode: &str| {
-        reference["items"].as_array().unwrap().iter().filter(|i| i["deploymentMode"] == mode).count()
+        reference["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["deploymentMode"] == mode)
+            .count()
     };
     assert_eq!((count("local"), count("remote")), (4, 2));
     for item in reference["items"].as_array().unwrap() {
         assert_eq!(item["sourceId"], "reference");
         assert!(item["id"].is_string() && item["createTimeSinceEpoch"].is_string());
     }
-    let transports = list(&s, &format!("filterQuery={}", urlencode("transportType IN ('stdio', 'http')"))).await;
+    let transports = list(
+        &s,
+        &format!(
+            "filterQuery={}",
+            urlencode("transportType IN ('stdio', 'http')")
+        ),
+    )
+    .await;
     assert_eq!(transports["totalSize"], 7);
 
     // Same name in two sources: both served; a name lookup takes `source`, else the first id.
     assert_eq!(list(&s, "q=github-mcp").await["totalSize"], 2);
     let first = s.get(&format!("{BASE}/mcpservers/github-mcp-server")).await;
     assert_eq!(first.body["sourceId"], "extended");
-    let other = s.get(&format!("{BASE}/mcpservers/github-mcp-server?source=reference")).await;
+    let other = s
+        .get(&format!(
+            "{BASE}/mcpservers/github-mcp-server?source=reference"
+        ))
+        .await;
     assert_eq!(other.body["sourceId"], "reference");
     let missing = s.get(&format!("{BASE}/mcpservers/nope")).await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.body["error"], "not_found");
 
     // The richer fields round-trip with their YAML types; toolCount comes from tools.
-    let w = s.get(&format!("{BASE}/mcpservers/weather-tools")).await.body;
+    let w = s
+        .get(&format!("{BASE}/mcpservers/weather-tools"))
+        .await
+        .body;
     assert_eq!(w["toolCount"], 2);
     assert_eq!(w["tools"][0]["parameters"][0]["required"], true);
     assert_eq!(w["securityIndicators"]["readOnlyTools"], true);
@@ -99,19 +124,55 @@ async fn reference_counts_fields_and_filters(backend: Backend) {
 
     // Every advertised filter field, booleans included.
     let fields = check_every_filter_field(&s, "mcp", &format!("{BASE}/mcpservers")).await;
-    for f in ["deploymentMode", "transportType", "toolCount", "verified", "certified", "category"] {
+    for f in [
+        "deploymentMode",
+        "transportType",
+        "toolCount",
+        "verified",
+        "certified",
+        "category",
+    ] {
         assert!(fields.contains(&f.to_string()), "{fields:?}");
     }
-    assert_eq!(list(&s, "filterQuery=verified%20%3D%20true").await["totalSize"].as_u64().unwrap() > 0, true);
-    assert_eq!(list(&s, "filterQuery=toolCount%20%3E%3D%2012").await["items"].as_array().unwrap().iter().all(|i| i["toolCount"].as_i64().unwrap() >= 12), true);
-    assert_eq!(s.get(&format!("{BASE}/mcpservers?filterQuery=verified%20%3D%20'yes'")).await.status, 400);
+    assert_eq!(
+        list(&s, "filterQuery=verified%20%3D%20true").await["totalSize"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        true
+    );
+    assert_eq!(
+        list(&s, "filterQuery=toolCount%20%3E%3D%2012").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["toolCount"].as_i64().unwrap() >= 12),
+        true
+    );
+    assert_eq!(
+        s.get(&format!(
+            "{BASE}/mcpservers?filterQuery=verified%20%3D%20'yes'"
+        ))
+        .await
+        .status,
+        400
+    );
 
     // q over name, description, provider and category; source labels.
     assert!(list(&s, "q=red%20hat").await["totalSize"].as_u64().unwrap() >= 1);
-    assert_eq!(list(&s, "q=forecast").await["totalSize"], 0, "tags are not searched");
+    assert_eq!(
+        list(&s, "q=forecast").await["totalSize"],
+        0,
+        "tags are not searched"
+    );
     assert_eq!(list(&s, "sourceLabel=reference").await["totalSize"], 6);
     assert_eq!(list(&s, "sourceLabel=null").await["totalSize"], 2);
-    assert_eq!(s.get(&format!("{BASE}/mcpservers?source=a&sourceLabel=b")).await.status, 400);
+    assert_eq!(
+        s.get(&format!("{BASE}/mcpservers?source=a&sourceLabel=b"))
+            .await
+            .status,
+        400
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -119,7 +180,13 @@ async fn reference_counts_fields_and_filters(backend: Backend) {
 async fn paging_and_ordering(backend: Backend) {
     let env = Env::new(&backend).await;
     let s = start(&env, "").await;
-    for order in ["NAME", "toolCount", "deploymentMode", "provider", "CREATE_TIME"] {
+    for order in [
+        "NAME",
+        "toolCount",
+        "deploymentMode",
+        "provider",
+        "CREATE_TIME",
+    ] {
         let mut seen = Vec::new();
         let mut token = String::new();
         loop {
@@ -127,7 +194,15 @@ async fn paging_and_ordering(backend: Backend) {
                 .get(&format!("{BASE}/mcpservers?pageSize=3&orderBy={order}&sortOrder=DESC&nextPageToken={token}"))
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
-            seen.extend(names(&r.body).into_iter().zip(r.body["items"].as_array().unwrap().iter().map(|i| i["sourceId"].to_string())));
+            seen.extend(
+                names(&r.body).into_iter().zip(
+                    r.body["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|i| i["sourceId"].to_string()),
+                ),
+            );
             token = r.body["nextPageToken"].as_str().unwrap().to_string();
             if token.is_empty() {
                 break;
@@ -144,10 +219,26 @@ async fn paging_and_ordering(backend: Backend) {
         .iter()
         .map(|i| i["toolCount"].as_i64().unwrap())
         .collect();
-    assert!(tools.windows(2).all(|w| w[0] <= w[1]), "numeric order: {tools:?}");
-    assert_eq!(s.get(&format!("{BASE}/mcpservers?orderBy=colour")).await.status, 400);
-    assert_eq!(s.get(&format!("{BASE}/mcpservers?pageSize=0")).await.status, 400);
-    assert_eq!(s.get(&format!("{BASE}/mcpservers?pageToken=zzz")).await.status, 400);
+    assert!(
+        tools.windows(2).all(|w| w[0] <= w[1]),
+        "numeric order: {tools:?}"
+    );
+    assert_eq!(
+        s.get(&format!("{BASE}/mcpservers?orderBy=colour"))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        s.get(&format!("{BASE}/mcpservers?pageSize=0")).await.status,
+        400
+    );
+    assert_eq!(
+        s.get(&format!("{BASE}/mcpservers?pageToken=zzz"))
+            .await
+            .status,
+        400
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -158,30 +249,66 @@ async fn globs_refresh_and_strictness(backend: Backend) {
     let s = start(&env, globbed).await;
     let g = names(&list(&s, "source=globbed").await);
     assert_eq!(g.len(), 5, "{g:?}");
-    assert!(g.iter().all(|n| n.ends_with("-mcp-server") && !n.starts_with("git")));
+    assert!(
+        g.iter()
+            .all(|n| n.ends_with("-mcp-server") && !n.starts_with("git"))
+    );
 
     let file = env.dir.path().join("catalog/extended.yaml");
     let refresh = || async {
-        s.post(&format!("{BASE}/management/refresh/extended"), &json!({})).await.body
+        s.post(&format!("{BASE}/management/refresh/extended"), &json!({}))
+            .await
+            .body
     };
     // Unknown keys (top level of an entry or nested) and bad nested types reject the file.
     for (content, expected) in [
-        (EXTENDED.replace("    version:", "    colour: red\n    version:"), "unknown field 'colour'"),
-        (EXTENDED.replace("accessType: execute", "accessType: delete"), "field 'tools[1].accessType' must be one of"),
-        (EXTENDED.replace("sast: false", "sast: 'no'"), "field 'securityIndicators.sast' must be true or false"),
-        (EXTENDED.replace("deploymentMode: remote", "deploymentMode: cloud"), "field 'deploymentMode' must be one of"),
+        (
+            EXTENDED.replace("    version:", "    colour: red\n    version:"),
+            "unknown field 'colour'",
+        ),
+        (
+            EXTENDED.replace("accessType: execute", "accessType: delete"),
+            "field 'tools[1].accessType' must be one of",
+        ),
+        (
+            EXTENDED.replace("sast: false", "sast: 'no'"),
+            "field 'securityIndicators.sast' must be true or false",
+        ),
+        (
+            EXTENDED.replace("deploymentMode: remote", "deploymentMode: cloud"),
+            "field 'deploymentMode' must be one of",
+        ),
     ] {
         std::fs::write(&file, content).unwrap();
         let r = refresh().await;
         let err = r["error"].as_str().unwrap_or_default();
-        assert!(err.contains("extended.yaml") && err.contains(expected), "{expected}: {r}");
+        assert!(
+            err.contains("extended.yaml") && err.contains(expected),
+            "{expected}: {r}"
+        );
         assert_eq!(list(&s, "source=extended").await["totalSize"], 2);
     }
     // Removing an entry removes it; renaming leaves no ghost.
-    std::fs::write(&file, EXTENDED.replace("  - name: github-mcp-server\n    deploymentMode: remote\n    verified: false\n", "").replace("weather-tools", "weather-tools-2")).unwrap();
+    std::fs::write(
+        &file,
+        EXTENDED
+            .replace(
+                "  - name: github-mcp-server\n    deploymentMode: remote\n    verified: false\n",
+                "",
+            )
+            .replace("weather-tools", "weather-tools-2"),
+    )
+    .unwrap();
     let r = refresh().await;
-    assert_eq!((r["entitiesLoaded"].as_u64(), r["entitiesRemoved"].as_u64()), (Some(1), Some(2)), "{r}");
-    assert_eq!(names(&list(&s, "source=extended").await), ["weather-tools-2"]);
+    assert_eq!(
+        (r["entitiesLoaded"].as_u64(), r["entitiesRemoved"].as_u64()),
+        (Some(1), Some(2)),
+        "{r}"
+    );
+    assert_eq!(
+        names(&list(&s, "source=extended").await),
+        ["weather-tools-2"]
+    );
     s.stop().await;
     env.cleanup().await;
 }

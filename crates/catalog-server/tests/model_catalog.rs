@@ -9,9 +9,21 @@ use serde_json::{Value, json};
 
 const BASE: &str = "/api/model_catalog/v1alpha1";
 const FIXTURES: [(&str, &str, &str); 3] = [
-    ("organization_ai_models", "Organization AI", "dev-organization-models.yaml"),
-    ("validated_ai_models", "Validated AI", "dev-validated-models.yaml"),
-    ("community_custom_models", "Community and Custom", "dev-community-models.yaml"),
+    (
+        "organization_ai_models",
+        "Organization AI",
+        "dev-organization-models.yaml",
+    ),
+    (
+        "validated_ai_models",
+        "Validated AI",
+        "dev-validated-models.yaml",
+    ),
+    (
+        "community_custom_models",
+        "Community and Custom",
+        "dev-community-models.yaml",
+    ),
 ];
 
 /// Copies of the reference fixtures shipped with the model plugin.
@@ -39,7 +51,8 @@ async fn start(env: &Env) -> TestServer {
     yaml.push_str("    namedQueries:\n      small-gpu:\n        artifacts.hardware_count.int_value: {operator: \"<=\", value: max}\n        license: {operator: \"=\", value: \"Apache 2.0\"}\n");
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
-    env.start_with(settings, catalog_server::registry().unwrap()).await
+    env.start_with(settings, catalog_server::registry().unwrap())
+        .await
 }
 
 async fn list(s: &TestServer, query: &str) -> Value {
@@ -61,7 +74,13 @@ async fn fixtures_load_with_exact_counts_and_typed_properties(backend: Backend) 
     ] {
         let page = list(&s, &format!("source={id}")).await;
         assert_eq!(page["totalSize"], count, "{id}");
-        assert!(page["items"].as_array().unwrap().iter().all(|m| m["source_id"] == id));
+        assert!(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["source_id"] == id)
+        );
     }
     // Repeated and comma-separated sources are a union; an unknown or disabled one is empty.
     let two = list(&s, "source=validated_ai_models,community_custom_models").await;
@@ -69,7 +88,9 @@ async fn fixtures_load_with_exact_counts_and_typed_properties(backend: Backend) 
     assert_eq!(list(&s, "source=off").await["totalSize"], 0);
     assert_eq!(list(&s, "sourceLabel=validated%20ai").await["totalSize"], 4);
     assert_eq!(list(&s, "sourceLabel=null").await["totalSize"], 0);
-    let both = s.get(&format!("{BASE}/models?source=a&sourceLabel=b")).await;
+    let both = s
+        .get(&format!("{BASE}/models?source=a&sourceLabel=b"))
+        .await;
     assert_eq!(both.status, 400);
 
     let licenses: std::collections::BTreeSet<String> = all["items"]
@@ -78,17 +99,25 @@ async fn fixtures_load_with_exact_counts_and_typed_properties(backend: Backend) 
         .iter()
         .map(|m| m["license"].as_str().unwrap().to_string())
         .collect();
-    for l in ["Apache 2.0", "MIT", "Creative Commons Attribution Share Alike 4.0 International"] {
+    for l in [
+        "Apache 2.0",
+        "MIT",
+        "Creative Commons Attribution Share Alike 4.0 International",
+    ] {
         assert!(licenses.contains(l), "{licenses:?}");
     }
     let model = &all["items"][0];
-    assert!(model.get("artifacts").is_none(), "artifacts have their own endpoint");
+    assert!(
+        model.get("artifacts").is_none(),
+        "artifacts have their own endpoint"
+    );
     assert!(model["customProperties"]["model_type"]["metadataType"].is_string());
 
     // Artifacts of the validated source: 35 in all, 9 performance and 22 accuracy metrics.
     let mut totals = (0, 0, 0, 0);
     for name in names(&list(&s, "source=validated_ai_models").await) {
-        let path = format!("{BASE}/sources/validated_ai_models/models/{name}/artifacts?pageSize=100");
+        let path =
+            format!("{BASE}/sources/validated_ai_models/models/{name}/artifacts?pageSize=100");
         let arts = s.get(&path).await.body;
         for a in arts["items"].as_array().unwrap() {
             totals.0 += 1;
@@ -127,11 +156,15 @@ async fn get_by_source_and_name_and_404s(backend: Backend) {
     assert_eq!(raw.body["name"], name.as_str());
     let encoded = name.replace('/', "%2F");
     let enc = s
-        .get(&format!("{BASE}/sources/validated_ai_models/models/{encoded}"))
+        .get(&format!(
+            "{BASE}/sources/validated_ai_models/models/{encoded}"
+        ))
         .await;
     assert_eq!(enc.body, raw.body);
     let wrong_source = s
-        .get(&format!("{BASE}/sources/organization_ai_models/models/{name}"))
+        .get(&format!(
+            "{BASE}/sources/organization_ai_models/models/{name}"
+        ))
         .await;
     assert_eq!(wrong_source.status, 404);
     assert_eq!(
@@ -163,7 +196,13 @@ async fn get_by_source_and_name_and_404s(backend: Backend) {
         ))
         .await;
     assert_eq!(filtered.status, 200, "{}", filtered.body);
-    assert!(filtered.body["items"].as_array().unwrap().iter().all(|a| a["metricsType"] == "accuracy-metrics"));
+    assert!(
+        filtered.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["metricsType"] == "accuracy-metrics")
+    );
     s.stop().await;
     env.cleanup().await;
 }
@@ -176,7 +215,9 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
     let mut token = String::new();
     loop {
         let r = s
-            .get(&format!("{BASE}/models?pageSize=4&orderBy=provider&sortOrder=desc&pageToken={token}"))
+            .get(&format!(
+                "{BASE}/models?pageSize=4&orderBy=provider&sortOrder=desc&pageToken={token}"
+            ))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         seen.extend(names(&r.body));
@@ -193,7 +234,10 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
     let mut sorted = by_name.clone();
     sorted.sort_by_key(|n| std::cmp::Reverse(n.to_lowercase()));
     assert_eq!(by_name, sorted);
-    assert_eq!(s.get(&format!("{BASE}/models?orderBy=bogus")).await.status, 400);
+    assert_eq!(
+        s.get(&format!("{BASE}/models?orderBy=bogus")).await.status,
+        400
+    );
 
     // Every advertised filter field works.
     let fields = check_every_filter_field(&s, "model", &format!("{BASE}/models")).await;
@@ -201,20 +245,51 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
         assert!(fields.contains(&f.to_string()), "{fields:?}");
     }
     let q = |f: &str| format!("filterQuery={}", urlencode(f));
-    assert_eq!(list(&s, &q("source_id = 'validated_ai_models'")).await["totalSize"], 4);
-    assert_eq!(list(&s, &q("license = 'MIT'")).await["totalSize"].as_u64().unwrap() > 0, true);
+    assert_eq!(
+        list(&s, &q("source_id = 'validated_ai_models'")).await["totalSize"],
+        4
+    );
+    assert_eq!(
+        list(&s, &q("license = 'MIT'")).await["totalSize"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        true
+    );
     let gen_ = list(&s, &q("task = 'text-generation'")).await;
-    assert!(gen_["items"].as_array().unwrap().iter().all(|m| m["tasks"].as_array().unwrap().contains(&json!("text-generation"))));
+    assert!(gen_["items"].as_array().unwrap().iter().all(|m| {
+        m["tasks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("text-generation"))
+    }));
     let prov = list(&s, &q("provider LIKE 'Valid%'")).await;
     assert!(prov["totalSize"].as_u64().unwrap() > 0);
     let name = list(&s, &q("name = 'certified/production-llm-8b'")).await;
     assert_eq!(names(&name), ["certified/production-llm-8b"]);
     let custom = list(&s, &q("validated.string_value = ''")).await;
     assert_eq!(custom["totalSize"], 4);
-    assert_eq!(s.get(&format!("{BASE}/models?filterQuery=name%20%3D")).await.status, 400);
+    assert_eq!(
+        s.get(&format!("{BASE}/models?filterQuery=name%20%3D"))
+            .await
+            .status,
+        400
+    );
     // q: name, description, provider, library name, tasks.
-    assert_eq!(list(&s, "q=PRODUCTION-LLM").await["totalSize"].as_u64().unwrap() >= 1, true);
-    assert_eq!(list(&s, "q=transformers").await["totalSize"].as_u64().unwrap() >= 1, true);
+    assert_eq!(
+        list(&s, "q=PRODUCTION-LLM").await["totalSize"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        true
+    );
+    assert_eq!(
+        list(&s, "q=transformers").await["totalSize"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        true
+    );
     assert_eq!(list(&s, "q=zzz-no-such").await["totalSize"], 0);
     s.stop().await;
     env.cleanup().await;
@@ -228,8 +303,15 @@ async fn sources_labels_and_filter_options(backend: Backend) {
     assert_eq!(r.body["totalSize"], 4);
     assert_eq!(r.body["items"][0]["id"], "community_custom_models");
     let token = r.body["nextPageToken"].as_str().unwrap();
-    let next = s.get(&format!("{BASE}/sources?pageSize=2&pageToken={token}")).await;
-    let ids: Vec<&str> = next.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let next = s
+        .get(&format!("{BASE}/sources?pageSize=2&pageToken={token}"))
+        .await;
+    let ids: Vec<&str> = next.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["organization_ai_models", "validated_ai_models"]);
     assert_eq!(next.body["nextPageToken"], "");
     let off = s.get(&format!("{BASE}/sources?name=switched")).await.body;
@@ -238,17 +320,33 @@ async fn sources_labels_and_filter_options(backend: Backend) {
     let ok = s.get(&format!("{BASE}/sources?name=validated")).await.body;
     assert_eq!(ok["items"][0]["status"], "available");
     assert_eq!(ok["items"][0]["error"], Value::Null);
-    assert_eq!(s.get(&format!("{BASE}/sources?orderBy=label")).await.status, 400);
-    assert_eq!(s.get(&format!("{BASE}/sources?pageToken=garbage")).await.status, 400);
+    assert_eq!(
+        s.get(&format!("{BASE}/sources?orderBy=label")).await.status,
+        400
+    );
+    assert_eq!(
+        s.get(&format!("{BASE}/sources?pageToken=garbage"))
+            .await
+            .status,
+        400
+    );
 
-    let labels = s.get(&format!("{BASE}/labels?orderBy=description")).await.body;
+    let labels = s
+        .get(&format!("{BASE}/labels?orderBy=description"))
+        .await
+        .body;
     assert_eq!(labels["totalSize"], 3);
     assert_eq!(labels["items"][0]["name"], "Organization AI");
 
     let opts = s.get(&format!("{BASE}/models/filter_options")).await;
     assert_eq!(opts.status, 200);
     let f = &opts.body["filters"];
-    assert!(f["license"]["values"].as_array().unwrap().contains(&json!("Apache 2.0")));
+    assert!(
+        f["license"]["values"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Apache 2.0"))
+    );
     assert_eq!(f["artifacts.hardware_count.int_value"]["type"], "number");
     assert!(f["artifacts.hardware_type.string_value"]["values"].is_array());
     assert!(f.get("source_id").is_none() && f.get("logo").is_none());
@@ -277,19 +375,36 @@ async fn bad_input_keeps_last_good_data(backend: Backend) {
     };
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (
-            good.replacen("string_value: \"generative\"", "string_value: [generative]", 1)
-                .into_bytes(),
+            good.replacen(
+                "string_value: \"generative\"",
+                "string_value: [generative]",
+                1,
+            )
+            .into_bytes(),
             "field 'customProperties.model_type' string_value must be a string",
         ),
         (
-            good.replacen("      - uri: oci", "      - artifactType: weights\n        uri: oci", 1)
-                .into_bytes(),
+            good.replacen(
+                "      - uri: oci",
+                "      - artifactType: weights\n        uri: oci",
+                1,
+            )
+            .into_bytes(),
             "field 'artifacts[0].artifactType' unknown artifact type",
         ),
-        (good.replacen("models:", "extra: 1\nmodels:", 1).into_bytes(), "unknown top-level key `extra`"),
-        (good.replacen("    provider:", "    colour: blue\n    provider:", 1).into_bytes(), "unknown field 'colour'"),
         (
-            good.replacen("language: [\"en\", \"es\", \"fr\"]", "language: [1]", 1).into_bytes(),
+            good.replacen("models:", "extra: 1\nmodels:", 1)
+                .into_bytes(),
+            "unknown top-level key `extra`",
+        ),
+        (
+            good.replacen("    provider:", "    colour: blue\n    provider:", 1)
+                .into_bytes(),
+            "unknown field 'colour'",
+        ),
+        (
+            good.replacen("language: [\"en\", \"es\", \"fr\"]", "language: [1]", 1)
+                .into_bytes(),
             "field 'language[0]' must be a string",
         ),
         (b"models:\n  - name: \xff\xfe\n".to_vec(), "UTF-8"),
@@ -300,14 +415,23 @@ async fn bad_input_keeps_last_good_data(backend: Backend) {
         let err = r["error"].as_str().unwrap_or_default();
         assert!(err.contains("dev-community-models.yaml"), "{r}");
         assert!(err.contains(expected), "{expected}: {err}");
-        assert_eq!(list(&s, "source=community_custom_models").await["totalSize"], 4);
+        assert_eq!(
+            list(&s, "source=community_custom_models").await["totalSize"],
+            4
+        );
     }
     // A 50 MB file is refused before parsing.
     let big = std::fs::File::create(&file).unwrap();
     big.set_len(50 * 1024 * 1024).unwrap();
     let err = refresh().await["error"].as_str().unwrap().to_string();
-    assert!(err.contains("dev-community-models.yaml") && err.contains("larger than"), "{err}");
-    assert_eq!(list(&s, "source=community_custom_models").await["totalSize"], 4);
+    assert!(
+        err.contains("dev-community-models.yaml") && err.contains("larger than"),
+        "{err}"
+    );
+    assert_eq!(
+        list(&s, "source=community_custom_models").await["totalSize"],
+        4
+    );
     let src = s.get(&format!("{BASE}/sources?name=community")).await.body;
     assert_eq!(src["items"][0]["status"], "error");
 
@@ -319,7 +443,10 @@ async fn bad_input_keeps_last_good_data(backend: Backend) {
     let r = refresh().await;
     assert_eq!(r["entitiesRemoved"], 1, "{r}");
     let now = names(&list(&s, "source=community_custom_models").await);
-    assert!(now.contains(&format!("{first}-v2")) && !now.contains(&first), "{now:?}");
+    assert!(
+        now.contains(&format!("{first}-v2")) && !now.contains(&first),
+        "{now:?}"
+    );
     s.stop().await;
     env.cleanup().await;
 }

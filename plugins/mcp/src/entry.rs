@@ -27,14 +27,27 @@ const LIST_TRANSPORTS: &[&str] = &["stdio", "http", "sse"];
 
 /// The MCP plugin's per-entry check; fills `toolCount` from `tools` when absent (PM-70).
 pub fn prepare(entry: &mut Map<String, Value>, problems: &mut Problems) {
-    check_one_of(entry.get("deploymentMode"), "deploymentMode", DEPLOYMENT_MODES, problems);
-    check_one_of(entry.get("transportType"), "transportType", TRANSPORTS, problems);
+    check_one_of(
+        entry.get("deploymentMode"),
+        "deploymentMode",
+        DEPLOYMENT_MODES,
+        problems,
+    );
+    check_one_of(
+        entry.get("transportType"),
+        "transportType",
+        TRANSPORTS,
+        problems,
+    );
     check_list(entry.get("tags"), "tags", problems, |v, p, out| {
         check_string(Some(v), p, out)
     });
-    check_list(entry.get("transports"), "transports", problems, |v, p, out| {
-        check_one_of(Some(v), p, LIST_TRANSPORTS, out)
-    });
+    check_list(
+        entry.get("transports"),
+        "transports",
+        problems,
+        |v, p, out| check_one_of(Some(v), p, LIST_TRANSPORTS, out),
+    );
     if let Some(endpoints) = entry.get("endpoints")
         && let Some(map) = check_mapping(endpoints, "endpoints", &["http", "sse"], problems)
     {
@@ -49,16 +62,24 @@ pub fn prepare(entry: &mut Map<String, Value>, problems: &mut Problems) {
             check_bool(map.get(*k), &format!("securityIndicators.{k}"), problems);
         }
     }
-    check_list(entry.get("artifacts"), "artifacts", problems, |v, p, out| {
-        if let Some(map) = check_mapping(v, p, ARTIFACT_KEYS, out) {
-            if !map.get("uri").is_some_and(Value::is_string) {
-                out.push((format!("{p}.uri"), "is required and must be a string".into()));
+    check_list(
+        entry.get("artifacts"),
+        "artifacts",
+        problems,
+        |v, p, out| {
+            if let Some(map) = check_mapping(v, p, ARTIFACT_KEYS, out) {
+                if !map.get("uri").is_some_and(Value::is_string) {
+                    out.push((
+                        format!("{p}.uri"),
+                        "is required and must be a string".into(),
+                    ));
+                }
+                for k in &ARTIFACT_KEYS[1..] {
+                    check_string(map.get(*k), &format!("{p}.{k}"), out);
+                }
             }
-            for k in &ARTIFACT_KEYS[1..] {
-                check_string(map.get(*k), &format!("{p}.{k}"), out);
-            }
-        }
-    });
+        },
+    );
     let tools = check_list(entry.get("tools"), "tools", problems, check_tool);
     if let Some(n) = tools
         && entry.get("toolCount").is_none_or(Value::is_null)
@@ -71,25 +92,44 @@ fn check_tool(tool: &Value, path: &str, problems: &mut Problems) {
     let Some(map) = check_mapping(tool, path, TOOL_KEYS, problems) else {
         return;
     };
-    if !map.get("name").is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty())) {
+    if !map
+        .get("name")
+        .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+    {
         problems.push((format!("{path}.name"), "is required".into()));
     }
-    check_string(map.get("description"), &format!("{path}.description"), problems);
-    check_string(map.get("revokedReason"), &format!("{path}.revokedReason"), problems);
+    check_string(
+        map.get("description"),
+        &format!("{path}.description"),
+        problems,
+    );
+    check_string(
+        map.get("revokedReason"),
+        &format!("{path}.revokedReason"),
+        problems,
+    );
     check_bool(map.get("revoked"), &format!("{path}.revoked"), problems);
     match map.get("accessType") {
         None => problems.push((format!("{path}.accessType"), "is required".into())),
         v => check_one_of(v, &format!("{path}.accessType"), ACCESS_TYPES, problems),
     }
-    check_list(map.get("parameters"), &format!("{path}.parameters"), problems, |v, p, out| {
-        if let Some(param) = check_mapping(v, p, PARAMETER_KEYS, out) {
-            for k in ["name", "type"] {
-                if !param.get(k).is_some_and(Value::is_string) {
-                    out.push((format!("{p}.{k}"), "is required and must be a string".into()));
+    check_list(
+        map.get("parameters"),
+        &format!("{path}.parameters"),
+        problems,
+        |v, p, out| {
+            if let Some(param) = check_mapping(v, p, PARAMETER_KEYS, out) {
+                for k in ["name", "type"] {
+                    if !param.get(k).is_some_and(Value::is_string) {
+                        out.push((
+                            format!("{p}.{k}"),
+                            "is required and must be a string".into(),
+                        ));
+                    }
                 }
+                check_string(param.get("description"), &format!("{p}.description"), out);
+                check_bool(param.get("required"), &format!("{p}.required"), out);
             }
-            check_string(param.get("description"), &format!("{p}.description"), out);
-            check_bool(param.get("required"), &format!("{p}.required"), out);
-        }
-    });
+        },
+    );
 }

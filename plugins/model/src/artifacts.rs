@@ -61,7 +61,11 @@ pub fn documents(model: &Entity) -> Vec<Value> {
 }
 
 /// `GET …/artifacts` or, with `performance`, `GET …/artifacts/performance`.
-pub fn list(model: &Entity, pairs: &[(String, String)], performance: bool) -> Result<String, ApiError> {
+pub fn list(
+    model: &Entity,
+    pairs: &[(String, String)],
+    performance: bool,
+) -> Result<String, ApiError> {
     let mut docs = documents(model);
     if performance {
         docs.retain(|d| d["metricsType"] == "performance-metrics");
@@ -97,7 +101,10 @@ pub fn list(model: &Entity, pairs: &[(String, String)], performance: bool) -> Re
     let snapshot = Snapshot::new(entities, |_, _| {});
     // Artifacts default to id order (file order), not name order.
     let mut pairs = pairs.to_vec();
-    if !pairs.iter().any(|(k, v)| k == "orderBy" && !v.trim().is_empty()) {
+    if !pairs
+        .iter()
+        .any(|(k, v)| k == "orderBy" && !v.trim().is_empty())
+    {
         pairs.push(("orderBy".into(), "ID".into()));
     }
     let scope = format!("artifacts/{}/{performance}", model.uid);

@@ -66,8 +66,19 @@ fn prepare_artifact(artifact: &mut Value, path: &str, problems: &mut Problems) {
     let Value::Object(map) = artifact else {
         return;
     };
-    for key in ["name", "uri", "externalId", "description", "state", "metricsType"] {
-        catalog_core::catalog::extension::check_string(map.get(key), &format!("{path}.{key}"), problems);
+    for key in [
+        "name",
+        "uri",
+        "externalId",
+        "description",
+        "state",
+        "metricsType",
+    ] {
+        catalog_core::catalog::extension::check_string(
+            map.get(key),
+            &format!("{path}.{key}"),
+            problems,
+        );
     }
     let kind = match map.get("artifactType") {
         None | Some(Value::Null) => "model-artifact".to_string(),
@@ -80,7 +91,10 @@ fn prepare_artifact(artifact: &mut Value, path: &str, problems: &mut Problems) {
     match kind.as_str() {
         "model-artifact" => {
             if !map.get("uri").is_some_and(Value::is_string) {
-                problems.push((format!("{path}.uri"), "is required for a model-artifact".into()));
+                problems.push((
+                    format!("{path}.uri"),
+                    "is required for a model-artifact".into(),
+                ));
             }
         }
         "metrics-artifact" => match map.get("metricsType").and_then(Value::as_str) {

@@ -72,9 +72,10 @@ fn collect_custom(props: Option<&Value>, prefix: &str, out: &mut BTreeMap<String
                         out.entry(acc()).or_default().number(i as f64)
                     }
                 }
-                ("double_value", Value::Number(n)) => {
-                    out.entry(acc()).or_default().number(n.as_f64().unwrap_or(0.0))
-                }
+                ("double_value", Value::Number(n)) => out
+                    .entry(acc())
+                    .or_default()
+                    .number(n.as_f64().unwrap_or(0.0)),
                 _ => {}
             }
         }

@@ -16,7 +16,12 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let desc = sort_order(get("sortOrder"))?;
     let mut labels: Vec<Value> = handle.section()?.labels;
     if let Some(key) = get("orderBy").map(str::trim).filter(|k| !k.is_empty()) {

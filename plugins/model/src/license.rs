@@ -31,15 +31,42 @@ const SPDX: &[(&str, &str)] = &[
     ("cc0-1.0", "Creative Commons Zero v1.0 Universal"),
     ("cc-by-2.0", "Creative Commons Attribution 2.0 Generic"),
     ("cc-by-3.0", "Creative Commons Attribution 3.0 Unported"),
-    ("cc-by-4.0", "Creative Commons Attribution 4.0 International"),
-    ("cc-by-nc-2.0", "Creative Commons Attribution Non Commercial 2.0 Generic"),
-    ("cc-by-nc-3.0", "Creative Commons Attribution Non Commercial 3.0 Unported"),
-    ("cc-by-nc-4.0", "Creative Commons Attribution Non Commercial 4.0 International"),
-    ("cc-by-nc-nd-4.0", "Creative Commons Attribution Non Commercial No Derivatives 4.0 International"),
-    ("cc-by-nc-sa-4.0", "Creative Commons Attribution Non Commercial Share Alike 4.0 International"),
-    ("cc-by-nd-4.0", "Creative Commons Attribution No Derivatives 4.0 International"),
-    ("cc-by-sa-3.0", "Creative Commons Attribution Share Alike 3.0 Unported"),
-    ("cc-by-sa-4.0", "Creative Commons Attribution Share Alike 4.0 International"),
+    (
+        "cc-by-4.0",
+        "Creative Commons Attribution 4.0 International",
+    ),
+    (
+        "cc-by-nc-2.0",
+        "Creative Commons Attribution Non Commercial 2.0 Generic",
+    ),
+    (
+        "cc-by-nc-3.0",
+        "Creative Commons Attribution Non Commercial 3.0 Unported",
+    ),
+    (
+        "cc-by-nc-4.0",
+        "Creative Commons Attribution Non Commercial 4.0 International",
+    ),
+    (
+        "cc-by-nc-nd-4.0",
+        "Creative Commons Attribution Non Commercial No Derivatives 4.0 International",
+    ),
+    (
+        "cc-by-nc-sa-4.0",
+        "Creative Commons Attribution Non Commercial Share Alike 4.0 International",
+    ),
+    (
+        "cc-by-nd-4.0",
+        "Creative Commons Attribution No Derivatives 4.0 International",
+    ),
+    (
+        "cc-by-sa-3.0",
+        "Creative Commons Attribution Share Alike 3.0 Unported",
+    ),
+    (
+        "cc-by-sa-4.0",
+        "Creative Commons Attribution Share Alike 4.0 International",
+    ),
     ("ecl-2.0", "Educational Community License v2.0"),
     ("epl-1.0", "Eclipse Public License 1.0"),
     ("epl-2.0", "Eclipse Public License 2.0"),

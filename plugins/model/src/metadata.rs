@@ -36,16 +36,26 @@ fn normalise_value(prop: &mut Value) -> Result<(), String> {
         .map(|(_, k)| *k)
         .filter(|k| map.contains_key(*k))
         .collect();
-    let allowed = |k: &str| k == "metadataType" || k == "type" || TYPES.iter().any(|(_, v)| *v == k);
+    let allowed =
+        |k: &str| k == "metadataType" || k == "type" || TYPES.iter().any(|(_, v)| *v == k);
     if let Some(unknown) = map.keys().find(|k| !allowed(k)) {
         return Err(format!("has unknown key '{unknown}'"));
     }
     let value_key = match value_keys.as_slice() {
         [one] => *one,
         [] => return Err("needs one of string_value, int_value, double_value, bool_value".into()),
-        _ => return Err(format!("has conflicting value keys {}", value_keys.join(", "))),
+        _ => {
+            return Err(format!(
+                "has conflicting value keys {}",
+                value_keys.join(", ")
+            ));
+        }
     };
-    let expected = TYPES.iter().find(|(_, k)| *k == value_key).map(|(t, _)| *t).unwrap_or_default();
+    let expected = TYPES
+        .iter()
+        .find(|(_, k)| *k == value_key)
+        .map(|(t, _)| *t)
+        .unwrap_or_default();
     match map.get("metadataType") {
         None => {
             map.insert("metadataType".into(), Value::String(expected.into()));
@@ -129,7 +139,10 @@ mod tests {
     fn infers_types_and_stringifies_ints() {
         let (v, p) = run(json!({"a": {"int_value": 30000000000i64}, "b": {"bool_value": true}}));
         assert!(p.is_empty(), "{p:?}");
-        assert_eq!(v["a"], json!({"int_value": "30000000000", "metadataType": "MetadataIntValue"}));
+        assert_eq!(
+            v["a"],
+            json!({"int_value": "30000000000", "metadataType": "MetadataIntValue"})
+        );
         assert_eq!(v["b"]["metadataType"], "MetadataBoolValue");
     }
 
@@ -144,7 +157,12 @@ mod tests {
         let fields: Vec<&str> = p.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
-            ["customProperties.c", "customProperties.w", "customProperties.m", "customProperties.t"]
+            [
+                "customProperties.c",
+                "customProperties.w",
+                "customProperties.m",
+                "customProperties.t"
+            ]
         );
     }
 }

@@ -29,7 +29,12 @@ pub fn sort_order(raw: Option<&str>) -> Result<bool, ApiError> {
 impl SimplePage {
     /// Reads `pageSize` (default `default`) and the token (`pageToken` or `nextPageToken`).
     pub fn new(pairs: &[(String, String)], default: usize) -> Result<Self, ApiError> {
-        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim());
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.trim())
+        };
         let size = match get("pageSize") {
             None | Some("") => default,
             Some(raw) => match raw.parse::<i64>() {
@@ -58,7 +63,11 @@ impl SimplePage {
         };
         let page: Vec<Value> = items.into_iter().skip(start).take(self.size).collect();
         let end = start + page.len();
-        let next = if end < total { encode(end, total) } else { String::new() };
+        let next = if end < total {
+            encode(end, total)
+        } else {
+            String::new()
+        };
         Ok(json!({
             "items": page,
             "size": end - start,

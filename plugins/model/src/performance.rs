@@ -218,7 +218,11 @@ mod tests {
         let out = apply(docs, &params(None, true)).unwrap();
         let lat: Vec<f64> = out
             .iter()
-            .map(|d| d["customProperties"]["ttft_p90"]["double_value"].as_f64().unwrap())
+            .map(|d| {
+                d["customProperties"]["ttft_p90"]["double_value"]
+                    .as_f64()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(lat, [40.0, 200.0]);
     }

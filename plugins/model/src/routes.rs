@@ -15,7 +15,10 @@ use crate::{artifacts, filter_options, labels, sources};
 /// The extra routes of the model plugin.
 pub fn router(handle: CatalogHandle) -> Router {
     Router::new()
-        .route("/sources/{source_id}/models/{*rest}", get(model_or_artifacts))
+        .route(
+            "/sources/{source_id}/models/{*rest}",
+            get(model_or_artifacts),
+        )
         .route("/sources", get(sources::list))
         .route("/labels", get(labels::list))
         .route("/models/filter_options", get(filter_options::get))

@@ -16,7 +16,12 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(raw.as_deref())?;
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let desc = sort_order(get("sortOrder"))?;
     let by_name = match get("orderBy").map(str::trim) {
         None | Some("") => false,
@@ -36,7 +41,11 @@ pub async fn list(
         .filter(|s| s.config.name.to_lowercase().contains(&needle))
         .map(|s| {
             let status = if s.config.is_enabled() {
-                if s.state == "error" { "error" } else { "available" }
+                if s.state == "error" {
+                    "error"
+                } else {
+                    "available"
+                }
             } else {
                 "disabled"
             };

@@ -16,7 +16,12 @@ const MAX_REPORTED: usize = 5;
 pub type Entry = (String, Map<String, Value>);
 
 /// Keys every entry may carry besides the declared fields (server-managed, taken as given).
-const SERVER_KEYS: &[&str] = &["id", "sourceId", "createTimeSinceEpoch", "lastUpdateTimeSinceEpoch"];
+const SERVER_KEYS: &[&str] = &[
+    "id",
+    "sourceId",
+    "createTimeSinceEpoch",
+    "lastUpdateTimeSinceEpoch",
+];
 
 /// Extracts and validates the entry list of a parsed data file; all problems are reported
 /// together and any problem rejects the file (its previous data stays served).
@@ -84,9 +89,9 @@ pub fn validate_entries(
             let mut found = Vec::new();
             prepare(&mut entry, &mut found);
             problems.extend(
-                found
-                    .into_iter()
-                    .map(|(field, message)| format!("entry {i} ({name}): field '{field}' {message}")),
+                found.into_iter().map(|(field, message)| {
+                    format!("entry {i} ({name}): field '{field}' {message}")
+                }),
             );
         }
         if problems.len() > before {
@@ -209,9 +214,8 @@ pub fn build_entity(
     );
     let doc = Value::Object(doc);
     let json = serde_json::value::to_raw_value(&doc).expect("JSON values always serialize");
-    let hidden = (!hidden.is_empty()).then(|| {
-        serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize")
-    });
+    let hidden = (!hidden.is_empty())
+        .then(|| serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize"));
     finish(
         spec,
         uid,
@@ -259,9 +263,8 @@ pub fn entity_from_row(spec: &PluginSpec, ext: &Extension, row: EntityRow) -> Op
         .iter()
         .filter_map(|k| doc.remove(*k).map(|v| (k.to_string(), v)))
         .collect();
-    let hidden = (!hidden.is_empty()).then(|| {
-        serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize")
-    });
+    let hidden = (!hidden.is_empty())
+        .then(|| serde_json::value::to_raw_value(&hidden).expect("JSON values always serialize"));
     let doc = Value::Object(doc);
     let json = serde_json::value::to_raw_value(&doc).ok()?;
     Some(finish(

@@ -81,7 +81,8 @@ pub fn sources_with_labels(sources: &[SourceConfig], labels: &[String]) -> Vec<S
         .filter(|s| {
             let own = s.labels.as_deref().unwrap_or_default();
             labels.iter().any(|want| {
-                (want == "null" && own.is_empty()) || own.iter().any(|l| l.eq_ignore_ascii_case(want))
+                (want == "null" && own.is_empty())
+                    || own.iter().any(|l| l.eq_ignore_ascii_case(want))
             })
         })
         .map(|s| s.id.clone())

@@ -120,9 +120,8 @@ pub(crate) async fn sync_sources(
             }
             Ok((Planned::Changed(plan), fingerprint)) => {
                 persist(spec, rt, &source.id, &plan).await.map(|()| {
-                    let failed = (!plan.failures.is_empty()).then(|| {
-                        format!("failed to load: {}", plan.failures.join("; "))
-                    });
+                    let failed = (!plan.failures.is_empty())
+                        .then(|| format!("failed to load: {}", plan.failures.join("; ")));
                     let counts = (
                         plan.entities.len() as u64,
                         plan.removed.len() as u64,

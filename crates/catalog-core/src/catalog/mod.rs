@@ -12,9 +12,9 @@ mod routes;
 mod runtime;
 
 pub use entry::document_entity;
-pub use listing::list_page;
 pub use extension::{Extension, LoadContext, Loaded, UnknownKeys};
 pub use handle::{CatalogHandle, SourceView, sources_with_labels};
+pub use listing::list_page;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

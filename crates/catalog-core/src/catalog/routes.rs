@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Shared;
-use crate::error::ApiError;
 use super::listing::list_page;
+use crate::error::ApiError;
 use crate::query::query_pairs;
 
 /// The plugin's router (relative to its base path). Handlers read state per request (FW-5).

@@ -22,13 +22,21 @@ fn at<'v>(item: &'v Value, path: &str) -> &'v Value {
 /// a value one served item has, and asserts every match carries it and the non-matching rest
 /// does not. Returns the fields checked.
 pub async fn check_every_filter_field(s: &TestServer, plugin: &str, list: &str) -> Vec<String> {
-    let caps = s.get(&format!("/api/plugins/{plugin}/capabilities")).await.body;
+    let caps = s
+        .get(&format!("/api/plugins/{plugin}/capabilities"))
+        .await
+        .body;
     let entity = &caps["entities"][0];
     let paths: Vec<(String, String)> = entity["fields"]["detailFields"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["name"].as_str().unwrap().into(), f["path"].as_str().unwrap().into()))
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let all = s.get(&format!("{list}?pageSize=1000")).await.body;
     let items = all["items"].as_array().unwrap();

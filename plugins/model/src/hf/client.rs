@@ -166,7 +166,10 @@ fn next_cursor(resp: &Response) -> Option<String> {
     let link = resp.headers().get(reqwest::header::LINK)?.to_str().ok()?;
     link.split(',').find_map(|entry| {
         let (target, params) = entry.split_once(';')?;
-        if !params.split(';').any(|p| p.trim().replace(' ', "") == "rel=\"next\"") {
+        if !params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+        {
             return None;
         }
         let url = target.trim().trim_start_matches('<').trim_end_matches('>');

@@ -8,7 +8,13 @@ use crate::metadata;
 const README_FILES: &[&str] = &["README.md", "readme.md", "Readme.md", "README", "readme"];
 
 /// `cardData` keys that may hold a license link, in order.
-const LICENSE_LINK_KEYS: &[&str] = &["license_link", "licenseLink", "license_url", "licenseUrl", "license"];
+const LICENSE_LINK_KEYS: &[&str] = &[
+    "license_link",
+    "licenseLink",
+    "license_url",
+    "licenseUrl",
+    "license",
+];
 
 /// The catalog's built-in logo for hub models.
 const LOGO: &str = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxMDAgMTAwIj48Y2lyY2xlIGN4PSI1MCIgY3k9IjUwIiByPSI0NSIgZmlsbD0iI0ZGRDIxRSIvPjwvc3ZnPg==";
@@ -24,7 +30,12 @@ pub fn readme_file(info: &Value) -> Option<&'static str> {
 }
 
 /// The entry for the model `requested`, from its hub `info`.
-pub fn entry(requested: &str, info: &Value, readme: Option<String>, synced_ms: i64) -> Map<String, Value> {
+pub fn entry(
+    requested: &str,
+    info: &Value,
+    readme: Option<String>,
+    synced_ms: i64,
+) -> Map<String, Value> {
     let id = info["id"]
         .as_str()
         .or(info["modelId"].as_str())
@@ -43,15 +54,23 @@ pub fn entry(requested: &str, info: &Value, readme: Option<String>, synced_ms: i
     let updated = stamp(&info["lastModified"]).or(created.clone());
     put("createTimeSinceEpoch", json!(created));
     put("lastUpdateTimeSinceEpoch", json!(updated));
-    let tags: Vec<&str> = info["tags"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let tags: Vec<&str> = info["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let license = tags.iter().find_map(|t| t.strip_prefix("license:"));
     put("license", json!(license));
     put("description", card["description"].clone());
-    put("language", match &card["language"] {
-        Value::String(l) => json!([l]),
-        Value::Array(l) => json!(l.iter().filter(|v| v.is_string()).collect::<Vec<_>>()),
-        _ => Value::Null,
-    });
+    put(
+        "language",
+        match &card["language"] {
+            Value::String(l) => json!([l]),
+            Value::Array(l) => json!(l.iter().filter(|v| v.is_string()).collect::<Vec<_>>()),
+            _ => Value::Null,
+        },
+    );
     let link = LICENSE_LINK_KEYS.iter().find_map(|k| {
         card[*k]
             .as_str()
@@ -61,7 +80,10 @@ pub fn entry(requested: &str, info: &Value, readme: Option<String>, synced_ms: i
     put("provider", info["author"].clone());
     put("libraryName", info["library_name"].clone());
     let mut tasks: Vec<String> = Vec::new();
-    for t in [&info["task"], &info["pipeline_tag"]].into_iter().filter_map(Value::as_str) {
+    for t in [&info["task"], &info["pipeline_tag"]]
+        .into_iter()
+        .filter_map(Value::as_str)
+    {
         if !tasks.iter().any(|x| x == t) {
             tasks.push(t.to_string());
         }
@@ -70,8 +92,15 @@ pub fn entry(requested: &str, info: &Value, readme: Option<String>, synced_ms: i
     put("logo", json!(LOGO));
     put("readme", json!(readme));
     let mut props = Map::new();
-    let others: Vec<&str> = tags.iter().copied().filter(|t| !t.starts_with("license:")).collect();
-    props.insert("hf_tags".into(), metadata::string(json!(others).to_string()));
+    let others: Vec<&str> = tags
+        .iter()
+        .copied()
+        .filter(|t| !t.starts_with("license:"))
+        .collect();
+    props.insert(
+        "hf_tags".into(),
+        metadata::string(json!(others).to_string()),
+    );
     for (key, field) in [("hf_private", "private"), ("hf_gated", "gated")] {
         match &info[field] {
             Value::Bool(b) => props.insert(key.into(), metadata::string(b.to_string())),
@@ -80,12 +109,18 @@ pub fn entry(requested: &str, info: &Value, readme: Option<String>, synced_ms: i
         };
     }
     if let Some(arch) = info["config"].get("architectures") {
-        props.insert("hf_architectures".into(), metadata::string(arch.to_string()));
+        props.insert(
+            "hf_architectures".into(),
+            metadata::string(arch.to_string()),
+        );
     }
     if let Some(t) = info["config"]["model_type"].as_str() {
         props.insert("hf_model_type".into(), metadata::string(t));
     }
-    props.insert("last_synced".into(), metadata::string(synced_ms.to_string()));
+    props.insert(
+        "last_synced".into(),
+        metadata::string(synced_ms.to_string()),
+    );
     put("customProperties", Value::Object(props));
     let mut artifact = json!({
         "artifactType": "model-artifact",
@@ -128,7 +163,10 @@ mod tests {
         assert_eq!(e["language"], json!(["en"]));
         assert_eq!(e["licenseLink"], "https://x/l");
         assert_eq!(e["createTimeSinceEpoch"], "1704067200000");
-        assert_eq!(e["customProperties"]["hf_tags"]["string_value"], "[\"llama\"]");
+        assert_eq!(
+            e["customProperties"]["hf_tags"]["string_value"],
+            "[\"llama\"]"
+        );
         assert_eq!(e["customProperties"]["hf_gated"]["string_value"], "manual");
         assert_eq!(e["artifacts"][0]["uri"], "hf://acme/tiny-7b");
         assert_eq!(readme_file(&info), Some("README.md"));

@@ -58,12 +58,7 @@ async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
         Some(o) => format!("{o}/{}", p.trim()),
         None => p.trim().to_string(),
     };
-    let mut includes: Vec<String> = source
-        .included_items
-        .iter()
-        .flatten()
-        .map(prefix)
-        .collect();
+    let mut includes: Vec<String> = source.included_items.iter().flatten().map(prefix).collect();
     let excludes: Vec<String> = source.excluded_items.iter().flatten().map(prefix).collect();
     if includes.is_empty() {
         match &org {
@@ -86,7 +81,9 @@ async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
         None => DEFAULT_MAX_MODELS,
     };
     let key_var = string_property(ctx, "apiKeyEnvVar").unwrap_or_else(|| "HF_API_KEY".into());
-    let token = std::env::var(&key_var).ok().filter(|t| t.starts_with("hf_"));
+    let token = std::env::var(&key_var)
+        .ok()
+        .filter(|t| t.starts_with("hf_"));
     let base = base_url(string_property(ctx, "url").as_deref(), ctx.hf_base_url);
     let hub = Hub::new(&base, token)?;
     hub.check_credentials().await?;

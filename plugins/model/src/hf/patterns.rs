@@ -92,10 +92,19 @@ mod tests {
 
     #[test]
     fn classifies_patterns() {
-        assert!(matches!(Pattern::parse("org/model").unwrap(), Pattern::Exact(_)));
+        assert!(matches!(
+            Pattern::parse("org/model").unwrap(),
+            Pattern::Exact(_)
+        ));
         assert!(matches!(Pattern::parse("org/*").unwrap(), Pattern::Org(_)));
-        assert!(matches!(Pattern::parse("org/gran*").unwrap(), Pattern::Prefix(_, _)));
-        assert!(matches!(Pattern::parse("org/*-instruct").unwrap(), Pattern::Glob(_, _)));
+        assert!(matches!(
+            Pattern::parse("org/gran*").unwrap(),
+            Pattern::Prefix(_, _)
+        ));
+        assert!(matches!(
+            Pattern::parse("org/*-instruct").unwrap(),
+            Pattern::Glob(_, _)
+        ));
         for bad in ["*", "*/*", "*/x", "o*g/x"] {
             assert!(Pattern::parse(bad).is_err(), "{bad}");
         }
