@@ -92,9 +92,10 @@ fn check_tool(tool: &Value, path: &str, problems: &mut Problems) {
     let Some(map) = check_mapping(tool, path, TOOL_KEYS, problems) else {
         return;
     };
-    if !map
+    if map
         .get("name")
-        .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
     {
         problems.push((format!("{path}.name"), "is required".into()));
     }

@@ -169,8 +169,7 @@ pub fn build_entity(
     name: String,
     entry: Map<String, Value>,
     content_hash: String,
-    created_at: i64,
-    updated_at: i64,
+    (created_at, updated_at): (i64, i64),
 ) -> Entity {
     let kind = spec.kind.kind;
     let uid = entity_uid(spec.name, kind, source_id, &name);

@@ -376,7 +376,13 @@ fn plan(
                 let created = existing.map_or(now, |e| e.created_at);
                 plan.changed.push(plan.entities.len());
                 plan.entities.push(Arc::new(build_entity(
-                    spec, ext, &source.id, name, entry, hash, created, now,
+                    spec,
+                    ext,
+                    &source.id,
+                    name,
+                    entry,
+                    hash,
+                    (created, now),
                 )));
             }
         }
