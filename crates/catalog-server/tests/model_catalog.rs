@@ -356,6 +356,141 @@ async fn sources_labels_and_filter_options(backend: Backend) {
     env.cleanup().await;
 }
 
+/// A multipart/form-data body with text parts.
+fn multipart(parts: &[(&str, &str)]) -> (String, String) {
+    let boundary = "catalog-test-boundary-7d1f";
+    let mut body = String::new();
+    for (name, value) in parts {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn preview(s: &TestServer, query: &str, parts: &[(&str, &str)]) -> common::Reply {
+    let (content_type, body) = multipart(parts);
+    s.send(
+        s.client
+            .post(format!("{}{BASE}/sources/preview?{query}", s.base))
+            .header("content-type", content_type)
+            .body(body),
+    )
+    .await
+}
+
+async fn preview_uploaded_and_configured_files(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    let data = "models:\n  - name: a/keep-1\n  - name: a/drop-1\n  - name: b/keep-2\n";
+    let config = "type: yaml\nexcludedModels: [\"*drop*\"]\n";
+    let r = preview(
+        &s,
+        "pageSize=2",
+        &[("config", config), ("catalogData", data)],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["items"],
+        json!([{"name": "a/keep-1", "included": true}, {"name": "a/drop-1", "included": false}])
+    );
+    assert_eq!(
+        r.body["summary"],
+        json!({"totalModels": 3, "includedModels": 2, "excludedModels": 1})
+    );
+    let token = r.body["nextPageToken"].as_str().unwrap();
+    let next = preview(
+        &s,
+        &format!("pageSize=2&nextPageToken={token}"),
+        &[("config", config), ("catalogData", data)],
+    )
+    .await;
+    assert_eq!(
+        next.body["items"],
+        json!([{"name": "b/keep-2", "included": true}])
+    );
+    let excluded = preview(
+        &s,
+        "filterStatus=excluded",
+        &[("config", config), ("catalogData", data)],
+    )
+    .await;
+    assert_eq!(
+        excluded.body["items"],
+        json!([{"name": "a/drop-1", "included": false}])
+    );
+    assert_eq!(
+        excluded.body["summary"]["totalModels"], 3,
+        "the summary ignores filterStatus"
+    );
+
+    // A configured data directory may be read; anything else may not.
+    let inside = env.dir.path().join("catalog/dev-validated-models.yaml");
+    let ok = preview(
+        &s,
+        "",
+        &[(
+            "config",
+            &format!(
+                "type: yaml\nproperties:\n  yamlCatalogPath: \"{}\"\n",
+                inside.display()
+            ),
+        )],
+    )
+    .await;
+    assert_eq!(ok.body["summary"]["totalModels"], 4, "{}", ok.body);
+    let outside = env.write("elsewhere/secret.yaml", data);
+    let refused = preview(
+        &s,
+        "",
+        &[(
+            "config",
+            &format!(
+                "type: yaml\nproperties:\n  yamlCatalogPath: \"{}\"\n",
+                outside.display()
+            ),
+        )],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+
+    for (parts, status) in [
+        (vec![("catalogData", data)], 400),
+        (
+            vec![("config", "includedItems: [x]\n"), ("catalogData", data)],
+            422,
+        ),
+        (vec![("config", "type: git\n"), ("catalogData", data)], 422),
+        (
+            vec![
+                ("config", "type: yaml\nincludedItems: [\" \"]\n"),
+                ("catalogData", data),
+            ],
+            422,
+        ),
+        (
+            vec![
+                ("config", config),
+                ("catalogData", "models:\n  - name: x\n    bogus: 1\n"),
+            ],
+            422,
+        ),
+    ] {
+        let r = preview(&s, "", &parts).await;
+        assert_eq!(r.status, status, "{parts:?}: {}", r.body);
+    }
+    assert_eq!(
+        preview(&s, "filterStatus=some", &[("config", config)])
+            .await
+            .status,
+        400
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
 /// Bad files are rejected whole, naming the file and the field; the last good data stays.
 async fn bad_input_keeps_last_good_data(backend: Backend) {
     let env = Env::new(&backend).await;
@@ -454,4 +589,5 @@ on_both_backends!(
     paging_ordering_filters_and_q,
     sources_labels_and_filter_options,
     bad_input_keeps_last_good_data,
+    preview_uploaded_and_configured_files,
 );

@@ -35,5 +35,7 @@ pub async fn list(
         with.extend(without);
         labels = with;
     }
-    Ok(respond(SimplePage::new(&pairs, 10)?.render(labels)?))
+    Ok(respond(
+        SimplePage::new(&pairs, 10)?.render(labels)?.to_string(),
+    ))
 }

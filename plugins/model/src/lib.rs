@@ -9,6 +9,7 @@ mod license;
 mod metadata;
 mod paging;
 mod performance;
+mod preview;
 mod routes;
 mod sources;
 

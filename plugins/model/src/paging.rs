@@ -55,7 +55,7 @@ impl SimplePage {
     }
 
     /// The page of `items` as a list envelope.
-    pub fn render(&self, items: Vec<Value>) -> Result<String, ApiError> {
+    pub fn render(&self, items: Vec<Value>) -> Result<Value, ApiError> {
         let total = items.len();
         let start = match &self.token {
             None => 0,
@@ -74,8 +74,7 @@ impl SimplePage {
             "pageSize": self.size,
             "nextPageToken": next,
             "totalSize": total,
-        })
-        .to_string())
+        }))
     }
 }
 

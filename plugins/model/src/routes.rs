@@ -10,7 +10,7 @@ use catalog_core::catalog::CatalogHandle;
 use catalog_core::error::ApiError;
 use catalog_core::query::query_pairs;
 
-use crate::{artifacts, filter_options, labels, sources};
+use crate::{artifacts, filter_options, labels, preview, sources};
 
 /// The extra routes of the model plugin.
 pub fn router(handle: CatalogHandle) -> Router {
@@ -20,6 +20,7 @@ pub fn router(handle: CatalogHandle) -> Router {
             get(model_or_artifacts),
         )
         .route("/sources", get(sources::list))
+        .route("/sources/preview", axum::routing::post(preview::preview))
         .route("/labels", get(labels::list))
         .route("/models/filter_options", get(filter_options::get))
         .with_state(handle)

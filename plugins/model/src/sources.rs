@@ -71,5 +71,7 @@ pub async fn list(
     if desc {
         items.reverse();
     }
-    Ok(respond(SimplePage::new(&pairs, 10)?.render(items)?))
+    Ok(respond(
+        SimplePage::new(&pairs, 10)?.render(items)?.to_string(),
+    ))
 }

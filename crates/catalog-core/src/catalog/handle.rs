@@ -1,5 +1,6 @@
 //! Read access to a declarative plugin's live state for its extra routes.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use catalog_config::{Section, SourceConfig};
@@ -9,6 +10,7 @@ use super::Shared;
 use crate::entity::Entity;
 use crate::error::ApiError;
 use crate::index::Snapshot;
+use crate::provider::SourceError;
 use crate::schema::PluginSpec;
 
 /// A cheap, cloneable view of a plugin's state, read at request time.
@@ -60,6 +62,39 @@ impl CatalogHandle {
                 config: s.config,
             })
             .collect())
+    }
+
+    /// Server-wide Hugging Face base URL, if set.
+    pub fn hf_base_url(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.shared.runtime()?.config.hf_base_url.clone())
+    }
+
+    /// Directory relative paths of sources without a file origin resolve against.
+    pub fn fallback_dir(&self) -> Result<PathBuf, ApiError> {
+        Ok(self.shared.runtime()?.config.fallback_dir.clone())
+    }
+
+    /// The canonical directories holding configured sources' data files (`yamlCatalogPath`):
+    /// the only places a caller-named data file may be read from.
+    pub fn data_dirs(&self) -> Result<Vec<PathBuf>, ApiError> {
+        let rt = self.shared.runtime()?;
+        let mut dirs: Vec<PathBuf> = rt
+            .source_configs()
+            .iter()
+            .filter_map(|s| {
+                let value = s.properties.as_ref()?.get("yamlCatalogPath")?.as_str()?;
+                let path = catalog_config::resolve_path(s, value, &rt.config.fallback_dir);
+                path.parent()?.canonicalize().ok()
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        Ok(dirs)
+    }
+
+    /// Validates a parsed data file with the plugin's rules, returning its entries in order.
+    pub fn validate(&self, doc: Value) -> Result<Vec<super::entry::Entry>, SourceError> {
+        super::entry::validate_entries(self.shared.spec, self.shared.ext, doc)
     }
 
     /// An entity's hidden fields (persisted, not served), as an object; `Null` when none.

@@ -51,7 +51,15 @@ pub fn base_url(source_url: Option<&str>, server_wide: Option<&str>) -> String {
         .to_string()
 }
 
-async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
+/// A source's expanded include patterns, exclusions and hub client.
+struct Plan {
+    hub: Hub,
+    patterns: Vec<Pattern>,
+    exclude: NameFilter,
+    max_models: usize,
+}
+
+fn plan(ctx: &LoadContext<'_>) -> Result<Plan, SourceError> {
     let source = ctx.source;
     let org = string_property(ctx, "allowedOrganization");
     let prefix = |p: &String| match &org {
@@ -85,29 +93,61 @@ async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
         .ok()
         .filter(|t| t.starts_with("hf_"));
     let base = base_url(string_property(ctx, "url").as_deref(), ctx.hf_base_url);
-    let hub = Hub::new(&base, token)?;
-    hub.check_credentials().await?;
+    Ok(Plan {
+        hub: Hub::new(&base, token)?,
+        patterns,
+        exclude,
+        max_models,
+    })
+}
 
-    let mut loaded = Loaded::default();
+/// Expands the patterns into ids (deduplicated, in pattern order), with the wildcard patterns
+/// that failed. All wildcard patterns failing with nothing found is an error.
+async fn expand(plan: &Plan) -> Result<(Vec<String>, Vec<String>), SourceError> {
     let mut ids: Vec<String> = Vec::new();
-    let mut wildcard_failures = Vec::new();
-    let wildcards = patterns.iter().filter(|p| !p.is_exact()).count();
-    for pattern in &patterns {
-        match pattern.expand(&hub, max_models).await {
+    let mut failures = Vec::new();
+    let wildcards = plan.patterns.iter().filter(|p| !p.is_exact()).count();
+    for pattern in &plan.patterns {
+        match pattern.expand(&plan.hub, plan.max_models).await {
             Ok(found) => ids.extend(found),
-            Err(e) if pattern.is_exact() => loaded.failures.push(e.to_string()),
-            Err(e) => wildcard_failures.push(e.to_string()),
+            Err(e) => failures.push(e.to_string()),
         }
     }
-    if wildcards > 0 && wildcard_failures.len() == wildcards && ids.is_empty() {
+    if wildcards > 0 && failures.len() == wildcards && ids.is_empty() {
         return Err(SourceError(format!(
             "no model found: {}",
-            wildcard_failures.join("; ")
+            failures.join("; ")
         )));
     }
-    loaded.failures.extend(wildcard_failures);
     let mut seen = std::collections::HashSet::new();
-    ids.retain(|id| exclude.admits(id) && seen.insert(id.to_lowercase()));
+    ids.retain(|id| seen.insert(id.to_lowercase()));
+    Ok((ids, failures))
+}
+
+/// The model names an `hf` source would consider, each with whether it is admitted (preview,
+/// PM-57: no model is fetched, so unknown exact ids are listed as given).
+pub async fn preview(ctx: &LoadContext<'_>) -> Result<Vec<(String, bool)>, SourceError> {
+    let plan = plan(ctx)?;
+    let (ids, _) = expand(&plan).await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let admitted = plan.exclude.admits(&id);
+            (id, admitted)
+        })
+        .collect())
+}
+
+async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
+    let plan = plan(ctx)?;
+    plan.hub.check_credentials().await?;
+    let (mut ids, failures) = expand(&plan).await?;
+    ids.retain(|id| plan.exclude.admits(id));
+    let mut loaded = Loaded {
+        entries: Vec::new(),
+        failures,
+    };
+    let hub = &plan.hub;
     let synced = catalog_core::store::now_ms();
     for id in ids {
         match hub.model(&id).await {
