@@ -268,6 +268,28 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
     assert_eq!(names(&name), ["certified/production-llm-8b"]);
     let custom = list(&s, &q("validated.string_value = ''")).await;
     assert_eq!(custom["totalSize"], 4);
+    // Artifact fields and typed artifact properties: any artifact of the model matches.
+    let perf = list(&s, &q("artifacts.metricsType = 'performance-metrics'")).await;
+    assert_eq!(
+        perf["totalSize"], 4,
+        "the validated models carry performance metrics"
+    );
+    let h100 = list(&s, &q("artifacts.hardware_type.string_value = 'H100'")).await;
+    let h100_names = names(&h100);
+    assert!(
+        !h100_names.is_empty() && h100_names.len() < 4,
+        "{h100_names:?}"
+    );
+    let big = list(&s, &q("artifacts.hardware_count.int_value >= 2")).await;
+    let small = list(&s, &q("artifacts.hardware_count.int_value < 2")).await;
+    assert!(big["totalSize"].as_u64().unwrap() >= 1 && small["totalSize"].as_u64().unwrap() >= 1);
+    let bad = s
+        .get(&format!(
+            "{BASE}/models?{}",
+            q("artifacts.hardware_count.int_value = 'x'")
+        ))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
     assert_eq!(
         s.get(&format!("{BASE}/models?filterQuery=name%20%3D"))
             .await

@@ -108,5 +108,5 @@ pub fn list(
         pairs.push(("orderBy".into(), "ID".into()));
     }
     let scope = format!("artifacts/{}/{performance}", model.uid);
-    Ok(list_page(&ARTIFACT_SPEC, &snapshot, &pairs, &scope, &[])?.to_json())
+    Ok(list_page(&ARTIFACT_SPEC, &[], &snapshot, &pairs, &scope, &[])?.to_json())
 }

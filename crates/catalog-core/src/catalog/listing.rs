@@ -7,13 +7,15 @@ use catalog_config::SourceConfig;
 use super::sources_with_labels;
 use crate::error::ApiError;
 use crate::index::{Bitset, Snapshot};
-use crate::query::{ListParams, Page, compile_query, run_list};
+use crate::query::{ListParams, Page, compile_query_nested, run_list};
 use crate::schema::PluginSpec;
 
 /// Runs the list request `pairs` over `snapshot` for `spec`'s kind. `scope` is bound into page
-/// tokens; `sources` resolves `sourceLabel`.
+/// tokens; `sources` resolves `sourceLabel`; `nested` names hidden lists of sub-records that
+/// `filterQuery` may test (see [`compile_query_nested`]).
 pub fn list_page(
     spec: &PluginSpec,
+    nested: &[&str],
     snapshot: &Snapshot,
     pairs: &[(String, String)],
     scope: &str,
@@ -29,7 +31,7 @@ pub fn list_page(
                 .iter()
                 .find(|(k, _)| k == "filterQuery")
                 .map_or("", |(_, v)| v.as_str());
-            Some(compile_query(spec, raw.trim_end())?)
+            Some(compile_query_nested(spec, nested, raw.trim_end())?)
         }
     };
     // Every condition becomes a set of snapshot positions; the sets are intersected word-wise.

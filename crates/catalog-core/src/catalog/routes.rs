@@ -44,7 +44,14 @@ async fn list(
     let pairs = query_pairs(raw.as_deref())?;
     let snapshot = rt.snapshot.load();
     let scope = format!("{}/{}", rt.config.namespace, shared.spec.kind.kind);
-    let page = list_page(shared.spec, &snapshot, &pairs, &scope, &rt.source_configs())?;
+    let page = list_page(
+        shared.spec,
+        shared.ext.hidden,
+        &snapshot,
+        &pairs,
+        &scope,
+        &rt.source_configs(),
+    )?;
     Ok(json_response(page.to_json()))
 }
 

@@ -5,7 +5,7 @@ mod page;
 mod params;
 mod token;
 
-pub use filter::{Filter, FilterError, compile_query};
+pub use filter::{Filter, FilterError, compile_query, compile_query_nested};
 pub use page::*;
 pub use params::*;
 pub use token::*;

@@ -25,12 +25,31 @@ const CUSTOM_PROPERTIES: &str = "customProperties";
 
 /// Compiles a parsed query for `spec`'s kind.
 pub fn compile(spec: &PluginSpec, expr: &Expr) -> Result<Filter, FilterError> {
+    compile_nested(spec, &[], expr)
+}
+
+/// Compiles a parsed query for `spec`'s kind where each key in `nested` holds a list of
+/// sub-records with their own custom properties (e.g. a model's `artifacts`), persisted but not
+/// served: `<key>.<field>` tests a field of any sub-record, `<key>.<property>.<suffix>` one of
+/// its custom properties.
+pub fn compile_nested(
+    spec: &PluginSpec,
+    nested: &[&str],
+    expr: &Expr,
+) -> Result<Filter, FilterError> {
     Ok(Filter {
-        root: node(spec, expr)?,
+        root: node(Scope { spec, nested }, expr)?,
     })
 }
 
-fn node(spec: &PluginSpec, expr: &Expr) -> Result<Node, FilterError> {
+/// What names resolve against.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    spec: &'a PluginSpec,
+    nested: &'a [&'a str],
+}
+
+fn node(spec: Scope<'_>, expr: &Expr) -> Result<Node, FilterError> {
     Ok(match expr {
         Expr::And(..) => {
             let mut parts = Vec::new();
@@ -52,7 +71,7 @@ fn node(spec: &PluginSpec, expr: &Expr) -> Result<Node, FilterError> {
 
 /// Collects the operands of a chain of `AND`s (or `OR`s) into one list, in order.
 fn flatten(
-    spec: &PluginSpec,
+    spec: Scope<'_>,
     expr: &Expr,
     and: bool,
     out: &mut Vec<Node>,
@@ -129,9 +148,12 @@ fn boxed_path<'a>(segments: impl Iterator<Item = &'a str>) -> Box<[Box<str>]> {
     segments.map(Into::into).collect()
 }
 
-fn resolve(spec: &PluginSpec, p: &Property) -> Result<Target, FilterError> {
-    let fields = spec.kind.fields;
+fn resolve(spec: Scope<'_>, p: &Property) -> Result<Target, FilterError> {
+    let fields = spec.spec.kind.fields;
     let segs = &p.segments;
+    if segs.len() > 1 && spec.nested.contains(&segs[0].as_str()) {
+        return Ok(nested(p));
+    }
     let declared = |i: usize| {
         let f = &fields[i];
         Target {
@@ -184,8 +206,8 @@ fn resolve(spec: &PluginSpec, p: &Property) -> Result<Target, FilterError> {
     if segs.len() == 1 && !segs[0].contains('.') {
         let native = match segs[0].as_str() {
             "sourceId" => true,
-            "id" => spec.native.id,
-            "createTimeSinceEpoch" | "lastUpdateTimeSinceEpoch" => spec.native.timestamps,
+            "id" => spec.spec.native.id,
+            "createTimeSinceEpoch" | "lastUpdateTimeSinceEpoch" => spec.spec.native.timestamps,
             _ => false,
         };
         if !native {
@@ -219,6 +241,29 @@ fn resolve(spec: &PluginSpec, p: &Property) -> Result<Target, FilterError> {
         describe: format!("\"{}\"", p.dotted()),
         infer_slot: has_custom,
     })
+}
+
+/// A field or typed custom property of any sub-record of a nested list.
+fn nested(p: &Property) -> Target {
+    let segs = &p.segments;
+    let head = segs[0].as_str();
+    let rest = segs[1..].join(".");
+    match p.suffix {
+        Some(s) => Target {
+            source: Source::Json(boxed_path(
+                [head, CUSTOM_PROPERTIES, rest.as_str(), s.as_str()].into_iter(),
+            )),
+            shape: Shape::Suffixed(s),
+            describe: format!("{head} property \"{rest}\" ({})", s.as_str()),
+            infer_slot: false,
+        },
+        None => Target {
+            source: Source::Json(boxed_path(segs.iter().map(String::as_str))),
+            shape: Shape::Dynamic,
+            describe: format!("\"{}\"", p.dotted()),
+            infer_slot: false,
+        },
+    }
 }
 
 fn unknown(p: &Property) -> FilterError {
@@ -272,7 +317,7 @@ fn check_literal(t: &Target, l: &Literal) -> Result<(), FilterError> {
     }
 }
 
-fn leaf(spec: &PluginSpec, p: &Predicate) -> Result<Leaf, FilterError> {
+fn leaf(spec: Scope<'_>, p: &Predicate) -> Result<Leaf, FilterError> {
     let mut target = resolve(spec, &p.property)?;
     let object = target.shape == Shape::Declared(FieldType::Object);
     if object && !matches!(p.test, Test::IsNull { .. }) {

@@ -121,7 +121,8 @@ impl Ctx<'_> {
 
     fn json(&self) -> Option<&Value> {
         self.json
-            .get_or_init(|| serde_json::from_str(self.entity.json.get()).ok())
+            // Hidden fields stay filterable: they are read from the persisted body.
+            .get_or_init(|| serde_json::from_str(&self.entity.stored_body()).ok())
             .as_ref()
     }
 }

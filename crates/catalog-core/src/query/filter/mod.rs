@@ -49,7 +49,7 @@ mod parser;
 mod proptests;
 
 pub use ast::{CmpOp, Expr, Literal, LiteralValue, Predicate, Property, Span, Test, TypeSuffix};
-pub use compile::compile;
+pub use compile::{compile, compile_nested};
 pub use error::FilterError;
 pub use eval::Filter;
 pub use like::LikePattern;
@@ -69,4 +69,13 @@ pub const MAX_IN_LIST: usize = 100;
 /// Parses and compiles `query` for `spec`'s kind.
 pub fn compile_query(spec: &PluginSpec, query: &str) -> Result<Filter, FilterError> {
     compile(spec, &parse(query)?)
+}
+
+/// Parses and compiles `query` for `spec`'s kind with nested lists (see [`compile_nested`]).
+pub fn compile_query_nested(
+    spec: &PluginSpec,
+    nested: &[&str],
+    query: &str,
+) -> Result<Filter, FilterError> {
+    compile_nested(spec, nested, &parse(query)?)
 }
