@@ -31,7 +31,7 @@ async fn start(env: &Env) -> TestServer {
     let sample = env.write("catalog/knowledge.yaml", &fixture());
     let extra = env.write("catalog/extra.yaml", EXTRA);
     let yaml = format!(
-        "catalogs:\n  knowledge:\n    sources:\n      - id: sample\n        name: Sample\n        type: yaml\n        labels: [Samples]\n        properties:\n          yamlCatalogPath: \"{}\"\n      - id: extra\n        name: Extra\n        type: yaml\n        excludedItems: [\"*-draft\"]\n        properties:\n          yamlCatalogPath: \"{}\"\n",
+        "catalogs:\n  knowledge:\n    sources:\n      - id: sample\n        name: Sample\n        type: yaml\n        labels: [Samples]\n        properties:\n          yamlCatalogPath: \"{}\"\n      - id: extra\n        name: Extra\n        type: yaml\n        excludedItems: [\"*-draft\"]\n        properties:\n          path: \"{}\"\n",
         sample.display(),
         extra.display()
     );

@@ -378,6 +378,45 @@ async fn sources_labels_and_filter_options(backend: Backend) {
     env.cleanup().await;
 }
 
+/// A legacy `properties.excludedModels` list adds to the exclusions (PM-5); a malformed one
+/// fails only that source.
+async fn legacy_excluded_models_property(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let file = env.write(
+        "catalog/community.yaml",
+        &fixture("dev-community-models.yaml"),
+    );
+    let source = |id: &str, extra: &str| {
+        format!(
+            "      - id: {id}\n        name: {id}\n        type: yaml\n        properties:\n          yamlCatalogPath: \"{}\"\n{extra}",
+            file.display()
+        )
+    };
+    let yaml = format!(
+        "catalogs:\n  models:\n    sources:\n{}{}",
+        source("legacy", "          excludedModels: [\"*falcon*\"]\n"),
+        source("broken", "          excludedModels: [1]\n"),
+    );
+    let mut settings = env.settings();
+    settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let legacy = names(&list(&s, "source=legacy").await);
+    assert_eq!(legacy.len(), 3, "{legacy:?}");
+    assert!(!legacy.iter().any(|n| n.contains("falcon")));
+    let src = s.get(&format!("{BASE}/sources?name=broken")).await.body;
+    assert_eq!(src["items"][0]["status"], "error");
+    assert!(
+        src["items"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("excludedModels[0]")
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
 /// A multipart/form-data body with text parts.
 fn multipart(parts: &[(&str, &str)]) -> (String, String) {
     let boundary = "catalog-test-boundary-7d1f";
@@ -612,4 +651,5 @@ on_both_backends!(
     sources_labels_and_filter_options,
     bad_input_keeps_last_good_data,
     preview_uploaded_and_configured_files,
+    legacy_excluded_models_property,
 );

@@ -14,6 +14,8 @@ const STATUSES: &[&str] = &["active", "indexing", "error", "archived"];
 /// Knowledge-specific behaviour: unknown entry keys are logged, not fatal (PM-72).
 pub static EXTENSION: Extension = Extension {
     unknown_keys: UnknownKeys::Warn,
+    // PM-4: `path` is accepted when `yamlCatalogPath` is absent.
+    path_properties: &["yamlCatalogPath", "path"],
     ..Extension::NONE
 };
 

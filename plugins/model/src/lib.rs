@@ -29,6 +29,8 @@ pub static EXTENSION: Extension = Extension {
     source_id_key: "source_id",
     routes: Some(routes::router),
     loaders: &[("hf", hf::load)],
+    path_properties: &["yamlCatalogPath"],
+    exclusions_property: Some("excludedModels"),
 };
 
 /// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.

@@ -72,6 +72,10 @@ pub struct Extension {
     pub routes: Option<RoutesFn>,
     /// Loaders by source type (`yaml` is built in).
     pub loaders: &'static [(&'static str, LoadFn)],
+    /// Source properties naming the data file of a `yaml` source, first present wins.
+    pub path_properties: &'static [&'static str],
+    /// A source property whose string list is added to the exclusions (legacy spelling).
+    pub exclusions_property: Option<&'static str>,
 }
 
 impl Extension {
@@ -85,6 +89,8 @@ impl Extension {
         source_id_key: "sourceId",
         routes: None,
         loaders: &[],
+        path_properties: &["yamlCatalogPath"],
+        exclusions_property: None,
     };
 
     /// The loader for a source type, if the plugin has one.

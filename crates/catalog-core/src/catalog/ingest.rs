@@ -289,6 +289,31 @@ fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The source's exclusion patterns, plus the plugin's legacy exclusion property (PM-5).
+fn exclusions(ext: &Extension, source: &SourceConfig) -> Result<Vec<String>, SourceError> {
+    let mut out = source.excluded_items.clone().unwrap_or_default();
+    let Some(key) = ext.exclusions_property else {
+        return Ok(out);
+    };
+    match source.properties.as_ref().and_then(|p| p.get(key)) {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let pattern = item.as_str().ok_or_else(|| {
+                    SourceError(format!("properties.{key}[{i}] must be a string"))
+                })?;
+                out.push(pattern.to_string());
+            }
+        }
+        Some(_) => {
+            return Err(SourceError(format!(
+                "properties.{key} must be a list of strings"
+            )));
+        }
+    }
+    Ok(out)
+}
+
 /// Reads and validates the source, and diffs it against what `current` serves (blocking work).
 /// When the fingerprint equals `known`, the source is not parsed at all.
 fn plan(
@@ -308,7 +333,7 @@ fn plan(
     }
     let filter = NameFilter::new(
         source.included_items.as_deref().unwrap_or_default(),
-        source.excluded_items.as_deref().unwrap_or_default(),
+        &exclusions(ext, source)?,
     )?;
     let (entries, failures, fingerprint) = match ext.loader(&source.source_type) {
         // Loaders interpret include/exclude patterns themselves (e.g. to expand them).
@@ -324,14 +349,16 @@ fn plan(
             (entries, loaded.failures, fingerprint)
         }
         None => {
-            let path_value = source
-                .properties
-                .as_ref()
-                .and_then(|p| p.get("yamlCatalogPath"))
-                .and_then(|v| v.as_str())
+            let path_value = ext
+                .path_properties
+                .iter()
+                .find_map(|key| source.properties.as_ref()?.get(*key)?.as_str())
                 .filter(|p| !p.trim().is_empty())
                 .ok_or_else(|| {
-                    SourceError("property yamlCatalogPath is required for type yaml".into())
+                    SourceError(format!(
+                        "property {} is required for type yaml",
+                        ext.path_properties.join(" or ")
+                    ))
                 })?;
             let path = catalog_config::resolve_path(source, path_value, ctx.fallback_dir);
             let text = read_data_file(&path)?;
