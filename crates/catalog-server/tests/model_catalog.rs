@@ -378,6 +378,105 @@ async fn sources_labels_and_filter_options(backend: Backend) {
     env.cleanup().await;
 }
 
+/// Orderings over custom and artifact properties, and recommendations (PM-48, PM-49).
+async fn computed_orderings_and_recommendations(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start(&env).await;
+    // Expected: each validated model's min/max ttft_p90 over its artifacts.
+    let mut bounds = Vec::new();
+    for name in names(&list(&s, "source=validated_ai_models").await) {
+        let arts = s
+            .get(&format!(
+                "{BASE}/sources/validated_ai_models/models/{name}/artifacts?pageSize=100"
+            ))
+            .await
+            .body;
+        let values: Vec<f64> = arts["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["customProperties"]["ttft_p90"]["double_value"].as_f64())
+            .collect();
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        bounds.push((name, min, max));
+    }
+    let mut asc = bounds.clone();
+    asc.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut desc = bounds.clone();
+    desc.sort_by(|a, b| b.2.total_cmp(&a.2));
+    for (order, expected) in [("ASC", &asc), ("DESC", &desc)] {
+        let got = names(
+            &list(
+                &s,
+                &format!("orderBy=artifacts.ttft_p90.double_value&sortOrder={order}"),
+            )
+            .await,
+        );
+        let want: Vec<String> = expected.iter().map(|b| b.0.clone()).collect();
+        assert_eq!(got[..4], want[..], "{order}");
+        let mut rest = got[4..].to_vec();
+        let mut by_name = rest.clone();
+        by_name.sort_by_key(|n| n.to_lowercase());
+        assert_eq!(rest, by_name, "models without the property follow by name");
+        rest.clear();
+    }
+    // Paging a computed ordering enumerates every model once, tokens bound to it.
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = s
+            .get(&format!(
+                "{BASE}/models?pageSize=5&recommendations=true&pageToken={token}"
+            ))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        seen.extend(names(&r.body));
+        token = r.body["nextPageToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 14);
+    let validated: Vec<String> = bounds.iter().map(|b| b.0.clone()).collect();
+    assert!(
+        seen[..4].iter().all(|n| validated.contains(n)),
+        "recommended models first: {seen:?}"
+    );
+    let first = s
+        .get(&format!("{BASE}/models?pageSize=5&recommendations=true"))
+        .await
+        .body;
+    let token = first["nextPageToken"].as_str().unwrap();
+    let other = s
+        .get(&format!(
+            "{BASE}/models?pageSize=5&orderBy=NAME&pageToken={token}"
+        ))
+        .await;
+    assert_eq!(
+        other.status, 400,
+        "tokens are bound to the computed ordering"
+    );
+    let custom = names(
+        &list(
+            &s,
+            "orderBy=model_type.string_value&source=validated_ai_models",
+        )
+        .await,
+    );
+    assert_eq!(custom.len(), 4);
+    for bad in ["artifacts..double_value", ".int_value", "nope"] {
+        let r = s.get(&format!("{BASE}/models?orderBy={bad}")).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+    assert_eq!(
+        s.get(&format!("{BASE}/models?targetRPS=many")).await.status,
+        400
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
 /// A legacy `properties.excludedModels` list adds to the exclusions (PM-5); a malformed one
 /// fails only that source.
 async fn legacy_excluded_models_property(backend: Backend) {
@@ -652,4 +751,5 @@ on_both_backends!(
     bad_input_keeps_last_good_data,
     preview_uploaded_and_configured_files,
     legacy_excluded_models_property,
+    computed_orderings_and_recommendations,
 );

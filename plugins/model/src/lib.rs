@@ -6,6 +6,7 @@ mod filter_options;
 pub mod hf;
 mod labels;
 mod license;
+mod list;
 mod metadata;
 mod paging;
 mod performance;
@@ -28,6 +29,7 @@ pub static EXTENSION: Extension = Extension {
     hidden: &["artifacts"],
     source_id_key: "source_id",
     routes: Some(routes::router),
+    list: Some(list::list),
     loaders: &[("hf", hf::load)],
     path_properties: &["yamlCatalogPath"],
     exclusions_property: Some("excludedModels"),
@@ -65,9 +67,12 @@ pub static SPEC: PluginSpec = PluginSpec {
             F::string("license", "License").sortable().text_filter(),
             F::string("source_id", "Source").sortable().text_filter(),
             F::string("libraryName", "Library")
+                .orderable()
                 .searchable()
                 .section("Overview"),
-            F::string("maturity", "Maturity").section("Overview"),
+            F::string("maturity", "Maturity")
+                .orderable()
+                .section("Overview"),
             F::array("language", "Language").section("Overview"),
             F::string("licenseLink", "License Link").section("Overview"),
             F::string("externalId", "External ID").section("Overview"),

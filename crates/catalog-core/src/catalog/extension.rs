@@ -28,6 +28,10 @@ pub type PrepareFn = fn(&mut Map<String, Value>, &mut Vec<(String, String)>);
 /// Builds the plugin's extra routes (relative to its base path).
 pub type RoutesFn = fn(CatalogHandle) -> Router;
 
+/// Serves `GET /{plural}` instead of the generic list, given the query pairs; returns the
+/// JSON body. For lists with parameters of their own (e.g. model recommendations).
+pub type ListFn = fn(&CatalogHandle, &[(String, String)]) -> Result<String, crate::error::ApiError>;
+
 /// What a non-yaml loader produced: entries plus per-item failures that did not stop the load.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -70,6 +74,8 @@ pub struct Extension {
     pub source_id_key: &'static str,
     /// Extra routes.
     pub routes: Option<RoutesFn>,
+    /// Replacement for the generic list handler.
+    pub list: Option<ListFn>,
     /// Loaders by source type (`yaml` is built in).
     pub loaders: &'static [(&'static str, LoadFn)],
     /// Source properties naming the data file of a `yaml` source, first present wins.
@@ -88,6 +94,7 @@ impl Extension {
         hidden: &[],
         source_id_key: "sourceId",
         routes: None,
+        list: None,
         loaders: &[],
         path_properties: &["yamlCatalogPath"],
         exclusions_property: None,

@@ -97,6 +97,21 @@ impl CatalogHandle {
         super::entry::validate_entries(self.shared.spec, self.shared.ext, doc)
     }
 
+    /// The namespace served (binds page tokens).
+    pub fn namespace(&self) -> Result<String, ApiError> {
+        Ok(self.shared.runtime()?.config.namespace.clone())
+    }
+
+    /// The plugin's extension.
+    pub fn extension(&self) -> &'static super::Extension {
+        self.shared.ext
+    }
+
+    /// The configured sources (for `sourceLabel`).
+    pub fn source_configs(&self) -> Result<Vec<SourceConfig>, ApiError> {
+        Ok(self.shared.runtime()?.source_configs())
+    }
+
     /// An entity's hidden fields (persisted, not served), as an object; `Null` when none.
     pub fn hidden(entity: &Entity) -> Value {
         entity

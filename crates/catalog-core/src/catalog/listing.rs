@@ -22,6 +22,21 @@ pub fn list_page(
     sources: &[SourceConfig],
 ) -> Result<Page, ApiError> {
     let params = ListParams::parse(pairs, spec)?;
+    let keep = select(spec, nested, snapshot, pairs, &params, sources)?;
+    run_list(snapshot, &params, scope, keep.as_ref())
+}
+
+/// The entities of `snapshot` a list request keeps (`None`: all): source and label scoping,
+/// `q` and `filterQuery`. For plugin lists that order by keys of their own
+/// ([`crate::query::run_list_by`]).
+pub fn select(
+    spec: &PluginSpec,
+    nested: &[&str],
+    snapshot: &Snapshot,
+    pairs: &[(String, String)],
+    params: &ListParams,
+    sources: &[SourceConfig],
+) -> Result<Option<Bitset>, ApiError> {
     // Compiled once per request. Offsets in errors count from the value as sent, so the raw
     // parameter is parsed rather than the trimmed copy (leading blanks are only whitespace).
     let filter = match &params.filter_query {
@@ -62,5 +77,5 @@ pub fn list_page(
     if let Some(f) = &filter {
         restrict(f.evaluate_all(snapshot.entities(), &snapshot.columns(&f.fields_used())));
     }
-    run_list(snapshot, &params, scope, keep.as_ref())
+    Ok(keep)
 }

@@ -14,7 +14,7 @@ mod runtime;
 pub use entry::document_entity;
 pub use extension::{Extension, LoadContext, Loaded, UnknownKeys};
 pub use handle::{CatalogHandle, SourceView, sources_with_labels};
-pub use listing::list_page;
+pub use listing::{list_page, select};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -42,6 +42,12 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let rt = shared.runtime()?;
     let pairs = query_pairs(raw.as_deref())?;
+    if let Some(list) = shared.ext.list {
+        let handle = super::CatalogHandle {
+            shared: shared.clone(),
+        };
+        return Ok(json_response(list(&handle, &pairs)?));
+    }
     let snapshot = rt.snapshot.load();
     let scope = format!("{}/{}", rt.config.namespace, shared.spec.kind.kind);
     let page = list_page(

@@ -113,6 +113,16 @@ impl Position {
         }
     }
 
+    /// The position of `e` with an explicitly computed sort value.
+    pub fn keyed(e: &Entity, key: SortKey) -> Self {
+        Self {
+            key,
+            sort_name: e.sort_name.to_string(),
+            name: e.name.to_string(),
+            uid: e.uid.to_string(),
+        }
+    }
+
     /// Compares two positions under a direction; missing keys last either way.
     pub fn compare(&self, other: &Self, desc: bool) -> Ordering {
         let key = match (&self.key, &other.key) {

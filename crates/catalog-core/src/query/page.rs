@@ -7,7 +7,7 @@ use super::params::ListParams;
 use super::token::{decode_token, encode_token, fingerprint};
 use crate::entity::Entity;
 use crate::error::ApiError;
-use crate::index::{Bitset, Order, Position, Snapshot};
+use crate::index::{Bitset, Position, Snapshot, SortKey};
 
 /// One page of results.
 pub struct Page {
@@ -57,6 +57,45 @@ pub fn run_list(
     scope: &str,
     keep: Option<&Bitset>,
 ) -> Result<Page, ApiError> {
+    let field = params.order.field;
+    let ordering = snapshot.ordering(params.order);
+    run_ordered(snapshot, params, scope, keep, ordering.as_deref(), &|e| {
+        Position::of(e, field)
+    })
+}
+
+/// Like [`run_list`], but ordered by a key computed per request (e.g. from a plugin's custom
+/// properties or sub-records): `key` gives each entity's sort value, sorted per
+/// `params.order.desc` with missing values last and ties broken as in every ordering. The
+/// caller binds whatever `key` depends on into `params.order_by` so page tokens stay bound to it.
+pub fn run_list_by(
+    snapshot: &Snapshot,
+    params: &ListParams,
+    scope: &str,
+    keep: Option<&Bitset>,
+    key: impl Fn(&Entity) -> SortKey,
+) -> Result<Page, ApiError> {
+    let entities = snapshot.entities();
+    let positions: Vec<Position> = entities
+        .iter()
+        .map(|e| Position::keyed(e, key(e)))
+        .collect();
+    let mut idx: Vec<u32> = (0..entities.len() as u32).collect();
+    let desc = params.order.desc;
+    idx.sort_unstable_by(|a, b| positions[*a as usize].compare(&positions[*b as usize], desc));
+    run_ordered(snapshot, params, scope, keep, Some(&idx), &|e| {
+        Position::keyed(e, key(e))
+    })
+}
+
+fn run_ordered(
+    snapshot: &Snapshot,
+    params: &ListParams,
+    scope: &str,
+    keep: Option<&Bitset>,
+    order: Option<&[u32]>,
+    position: &dyn Fn(&Entity) -> Position,
+) -> Result<Page, ApiError> {
     let fp = fingerprint(params, scope);
     let cursor = params
         .page_token
@@ -64,8 +103,6 @@ pub fn run_list(
         .map(|t| decode_token(t, &fp))
         .transpose()?;
     let entities = snapshot.entities();
-    let ordering = snapshot.ordering(params.order);
-    let order: Option<&[u32]> = ordering.as_deref();
     let len = entities.len();
     let index = |i: usize| -> usize {
         match order {
@@ -74,9 +111,12 @@ pub fn run_list(
         }
     };
     let at = |i: usize| -> &Arc<Entity> { &entities[index(i)] };
+    let desc = params.order.desc;
     let start = match &cursor {
         None => 0,
-        Some(pos) => partition(len, |i| after(at(i), pos, params.order)),
+        Some(pos) => partition(len, |i| {
+            position(at(i)).compare(pos, desc) == Ordering::Greater
+        }),
     };
     let mut items = Vec::with_capacity(params.page_size.min(len));
     let mut more = false;
@@ -107,7 +147,7 @@ pub fn run_list(
         }
     };
     let next_page_token = match (more, items.last()) {
-        (true, Some(last)) => encode_token(&fp, Position::of(last, params.order.field)),
+        (true, Some(last)) => encode_token(&fp, position(last)),
         _ => String::new(),
     };
     Ok(Page {
@@ -116,11 +156,6 @@ pub fn run_list(
         total_size,
         page_size: params.page_size,
     })
-}
-
-/// Whether `e` comes strictly after the cursor.
-fn after(e: &Entity, cursor: &Position, order: Order) -> bool {
-    Position::of(e, order.field).compare(cursor, order.desc) == Ordering::Greater
 }
 
 /// First index in `0..len` for which `is_after` holds (it is monotone over the ordering).
