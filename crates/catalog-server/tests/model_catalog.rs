@@ -203,6 +203,47 @@ async fn get_by_source_and_name_and_404s(backend: Backend) {
             .iter()
             .all(|a| a["metricsType"] == "accuracy-metrics")
     );
+    // Ordering by a property's value column: artifacts having it first, then by id.
+    let arts = |q: &str| {
+        let path =
+            format!("{BASE}/sources/validated_ai_models/models/{name}/artifacts?pageSize=100&{q}");
+        let s = &s;
+        async move { s.get(&path).await }
+    };
+    let by_ttft = arts("orderBy=ttft_p90.double_value&sortOrder=DESC")
+        .await
+        .body;
+    let items = by_ttft["items"].as_array().unwrap();
+    let values: Vec<Option<f64>> = items
+        .iter()
+        .map(|a| a["customProperties"]["ttft_p90"]["double_value"].as_f64())
+        .collect();
+    let present: Vec<f64> = values.iter().map_while(|v| *v).collect();
+    assert!(
+        !present.is_empty() && present.windows(2).all(|w| w[0] >= w[1]),
+        "{values:?}"
+    );
+    assert!(
+        values[present.len()..].iter().all(Option::is_none),
+        "missing last: {values:?}"
+    );
+    let by_id = arts("orderBy=whatever").await.body;
+    let ids: Vec<&str> = by_id["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "a bare unknown word orders by id");
+    for bad in ["orderBy=.double_value", "orderBy=ttft_p90.float_value"] {
+        assert_eq!(arts(bad).await.status, 400, "{bad}");
+    }
+    // The management entity lookup takes names with `/` (PM-36).
+    let managed = s.get(&format!("{BASE}/management/entities/{name}")).await;
+    assert_eq!(managed.status, 200, "{}", managed.body);
+    assert_eq!(managed.body["name"], name.as_str());
     s.stop().await;
     env.cleanup().await;
 }

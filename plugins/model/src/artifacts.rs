@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use catalog_core::catalog::{CatalogHandle, document_entity, list_page};
+use catalog_core::catalog::{CatalogHandle, document_entity, list_page, select};
 use catalog_core::entity::Entity;
 use catalog_core::error::ApiError;
 use catalog_core::index::Snapshot;
-use catalog_core::query::multi;
+use catalog_core::query::{ListParams, multi, run_list_by};
 use catalog_core::schema::{FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 use serde_json::Value;
 
+use crate::metadata;
 use crate::performance::{self, PerformanceParams};
 
 /// The artifact kind: what `filterQuery` and `orderBy` resolve against.
@@ -99,14 +100,48 @@ pub fn list(
         })
         .collect();
     let snapshot = Snapshot::new(entities, |_, _| {});
-    // Artifacts default to id order (file order), not name order.
-    let mut pairs = pairs.to_vec();
-    if !pairs
-        .iter()
-        .any(|(k, v)| k == "orderBy" && !v.trim().is_empty())
-    {
-        pairs.push(("orderBy".into(), "ID".into()));
-    }
     let scope = format!("artifacts/{}/{performance}", model.uid);
-    Ok(list_page(&ARTIFACT_SPEC, &[], &snapshot, &pairs, &scope, &[])?.to_json())
+    let order = pairs
+        .iter()
+        .find(|(k, _)| k == "orderBy")
+        .map_or("", |(_, v)| v.trim());
+    // Generic orderings, else a custom property's value column; artifacts default to id
+    // (file) order and a bare unknown word means id (PM-42).
+    let mut rest: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "orderBy")
+        .cloned()
+        .collect();
+    let property = match order.rsplit_once('.') {
+        Some((prop, vt)) if metadata::SORT_VALUE_TYPES.contains(&vt) => {
+            if prop.is_empty() {
+                return Err(ApiError::bad_field("orderBy", "names no property"));
+            }
+            Some((prop.to_string(), vt))
+        }
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "orderBy",
+                format!(
+                    "\"{order}\": the value type must be int_value, double_value or string_value"
+                ),
+            ));
+        }
+        None => None,
+    };
+    let Some((prop, vt)) = property else {
+        let generic = ["ID", "NAME", "CREATE_TIME", "LAST_UPDATE_TIME"];
+        let known = generic.iter().any(|g| g.eq_ignore_ascii_case(order));
+        rest.push(("orderBy".into(), if known { order } else { "ID" }.into()));
+        return Ok(list_page(&ARTIFACT_SPEC, &[], &snapshot, &rest, &scope, &[])?.to_json());
+    };
+    let mut params = ListParams::parse(&rest, &ARTIFACT_SPEC)?;
+    params.order_by = format!("property:{prop}.{vt}");
+    let keep = select(&ARTIFACT_SPEC, &[], &snapshot, &rest, &params, &[])?;
+    // Artifacts having the property first, the others by id.
+    let key = |e: &Entity| {
+        let doc: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
+        metadata::sort_key(doc.get("customProperties").and_then(|c| c.get(&prop)), vt)
+    };
+    Ok(run_list_by(&snapshot, &params, &scope, keep.as_ref(), key)?.to_json())
 }

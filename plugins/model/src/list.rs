@@ -23,8 +23,6 @@ enum Key {
     Recommended,
 }
 
-const VALUE_TYPES: &[&str] = &["int_value", "double_value", "string_value"];
-
 /// Parses an `orderBy` the generic list does not handle; `None` leaves it to the generic list.
 fn special(raw: &str) -> Result<Option<Key>, ApiError> {
     if raw.eq_ignore_ascii_case("ACCURACY") {
@@ -36,7 +34,7 @@ fn special(raw: &str) -> Result<Option<Key>, ApiError> {
     let Some((path, vt)) = raw.rsplit_once('.') else {
         return Ok(None);
     };
-    let Some(vt) = VALUE_TYPES.iter().find(|t| **t == vt) else {
+    let Some(vt) = metadata::SORT_VALUE_TYPES.iter().find(|t| **t == vt) else {
         return Ok(None);
     };
     let (artifact, prop) = match path.strip_prefix("artifacts.") {
@@ -56,27 +54,17 @@ fn special(raw: &str) -> Result<Option<Key>, ApiError> {
     }))
 }
 
-fn value_key(prop: Option<&Value>, vt: &str) -> SortKey {
-    match (vt, prop.and_then(|p| p.get(vt))) {
-        ("string_value", Some(Value::String(s))) => SortKey::Str(s.to_lowercase()),
-        (_, Some(_)) => prop
-            .and_then(metadata::number)
-            .map_or(SortKey::Missing, SortKey::Num),
-        _ => SortKey::Missing,
-    }
-}
-
 impl Key {
     fn of(&self, e: &Entity, desc: bool, perf: &PerformanceParams) -> SortKey {
         match self {
             Self::Custom(prop, vt) => {
                 let doc: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
-                value_key(doc.get("customProperties").and_then(|c| c.get(prop)), vt)
+                metadata::sort_key(doc.get("customProperties").and_then(|c| c.get(prop)), vt)
             }
             Self::Artifact(prop, vt) => {
-                let keys = artifacts::documents(e)
-                    .into_iter()
-                    .map(|a| value_key(a.get("customProperties").and_then(|c| c.get(prop)), vt));
+                let keys = artifacts::documents(e).into_iter().map(|a| {
+                    metadata::sort_key(a.get("customProperties").and_then(|c| c.get(prop)), vt)
+                });
                 let present = keys.filter(|k| *k != SortKey::Missing);
                 let pick = |a: SortKey, b: SortKey| {
                     let a_first = match (&a, &b) {

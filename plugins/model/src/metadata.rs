@@ -109,6 +109,19 @@ pub fn number(prop: &Value) -> Option<f64> {
     }
 }
 
+/// Value columns a list may be ordered by (`<property>.<value type>`).
+pub const SORT_VALUE_TYPES: &[&str] = &["int_value", "double_value", "string_value"];
+
+/// The sort value of a typed property's `vt` column (`Missing` when absent).
+pub fn sort_key(prop: Option<&Value>, vt: &str) -> catalog_core::index::SortKey {
+    use catalog_core::index::SortKey;
+    match (vt, prop.and_then(|p| p.get(vt))) {
+        ("string_value", Some(Value::String(s))) => SortKey::Str(s.to_lowercase()),
+        (_, Some(_)) => prop.and_then(number).map_or(SortKey::Missing, SortKey::Num),
+        _ => SortKey::Missing,
+    }
+}
+
 /// A typed int property.
 pub fn int(value: i64) -> Value {
     serde_json::json!({"metadataType": "MetadataIntValue", "int_value": value.to_string()})
