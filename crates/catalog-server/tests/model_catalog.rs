@@ -557,28 +557,8 @@ async fn legacy_excluded_models_property(backend: Backend) {
     env.cleanup().await;
 }
 
-/// A multipart/form-data body with text parts.
-fn multipart(parts: &[(&str, &str)]) -> (String, String) {
-    let boundary = "catalog-test-boundary-7d1f";
-    let mut body = String::new();
-    for (name, value) in parts {
-        body.push_str(&format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{boundary}--\r\n"));
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn preview(s: &TestServer, query: &str, parts: &[(&str, &str)]) -> common::Reply {
-    let (content_type, body) = multipart(parts);
-    s.send(
-        s.client
-            .post(format!("{}{BASE}/sources/preview?{query}", s.base))
-            .header("content-type", content_type)
-            .body(body),
-    )
-    .await
+    common::form::post_form(s, &format!("{BASE}/sources/preview?{query}"), parts).await
 }
 
 async fn preview_uploaded_and_configured_files(backend: Backend) {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod filters;
+pub mod form;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
