@@ -423,8 +423,10 @@ async fn sources_labels_and_filter_options(backend: Backend) {
 async fn computed_orderings_and_recommendations(backend: Backend) {
     let env = Env::new(&backend).await;
     let s = start(&env).await;
-    // Expected: each validated model's min/max ttft_p90 over its artifacts.
+    // Expected: each validated model's min/max ttft_p90 over its artifacts (and the min over
+    // its H200 artifacts only).
     let mut bounds = Vec::new();
+    let mut h200 = Vec::new();
     for name in names(&list(&s, "source=validated_ai_models").await) {
         let arts = s
             .get(&format!(
@@ -438,6 +440,16 @@ async fn computed_orderings_and_recommendations(backend: Backend) {
             .iter()
             .filter_map(|a| a["customProperties"]["ttft_p90"]["double_value"].as_f64())
             .collect();
+        let on_h200 = arts["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["customProperties"]["hardware_type"]["string_value"] == "H200")
+            .filter_map(|a| a["customProperties"]["ttft_p90"]["double_value"].as_f64())
+            .fold(f64::INFINITY, f64::min);
+        if on_h200.is_finite() {
+            h200.push((name.clone(), on_h200));
+        }
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         bounds.push((name, min, max));
@@ -462,6 +474,19 @@ async fn computed_orderings_and_recommendations(backend: Backend) {
         assert_eq!(rest, by_name, "models without the property follow by name");
         rest.clear();
     }
+    // Only artifacts meeting the query's `artifacts.*` conditions count.
+    h200.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let filter = urlencode("artifacts.hardware_type.string_value = 'H200'");
+    let got = names(
+        &list(
+            &s,
+            &format!("orderBy=artifacts.ttft_p90.double_value&filterQuery={filter}"),
+        )
+        .await,
+    );
+    let want: Vec<String> = h200.iter().map(|h| h.0.clone()).collect();
+    assert!(want.len() >= 2, "{want:?}");
+    assert_eq!(got, want);
     // Paging a computed ordering enumerates every model once, tokens bound to it.
     let mut seen = Vec::new();
     let mut token = String::new();

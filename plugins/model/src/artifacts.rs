@@ -7,7 +7,8 @@ use catalog_core::catalog::{CatalogHandle, document_entity, list_page, select};
 use catalog_core::entity::Entity;
 use catalog_core::error::ApiError;
 use catalog_core::index::Snapshot;
-use catalog_core::query::{ListParams, multi, run_list_by};
+use catalog_core::query::filter::{Expr, compile, parse};
+use catalog_core::query::{Filter, ListParams, multi, run_list_by};
 use catalog_core::schema::{FieldSpec as F, KindSpec, NativeShape, PluginSpec};
 use serde_json::Value;
 
@@ -61,6 +62,57 @@ pub fn documents(model: &Entity) -> Vec<Value> {
         .collect()
 }
 
+/// An artifact document as an entity of [`ARTIFACT_SPEC`], for filtering and listing.
+pub fn entity_of(model: &Entity, doc: &Value) -> Entity {
+    let ms = |k: &str| doc[k].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+    document_entity(
+        &ARTIFACT_SPEC,
+        doc["id"].as_str().unwrap_or_default().to_string(),
+        doc["name"].as_str().unwrap_or_default().to_string(),
+        &model.source_id,
+        doc,
+        (ms("createTimeSinceEpoch"), ms("lastUpdateTimeSinceEpoch")),
+    )
+}
+
+/// The `artifacts.*` conditions of a model `filterQuery` as a filter over artifacts: the
+/// top-level AND-ed predicates on `artifacts.<…>`, prefix removed (PM-48/49).
+pub fn conditions(pairs: &[(String, String)]) -> Result<Option<Filter>, ApiError> {
+    let Some(raw) = pairs
+        .iter()
+        .find(|(k, _)| k == "filterQuery")
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    fn collect(e: &Expr, out: &mut Vec<Expr>) {
+        match e {
+            Expr::And(l, r) => {
+                collect(l, out);
+                collect(r, out);
+            }
+            Expr::Predicate(p)
+                if p.property.segments.len() > 1 && p.property.segments[0] == "artifacts" =>
+            {
+                let mut p = p.clone();
+                p.property.segments.remove(0);
+                out.push(Expr::Predicate(p));
+            }
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    collect(&parse(raw)?, &mut parts);
+    let Some(expr) = parts
+        .into_iter()
+        .reduce(|l, r| Expr::And(Box::new(l), Box::new(r)))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(compile(&ARTIFACT_SPEC, &expr)?))
+}
+
 /// `GET …/artifacts` or, with `performance`, `GET …/artifacts/performance`.
 pub fn list(
     model: &Entity,
@@ -84,21 +136,7 @@ pub fn list(
             docs.retain(|d| types.iter().any(|t| d["artifactType"] == t.as_str()));
         }
     }
-    let entities: Vec<Arc<Entity>> = docs
-        .iter()
-        .map(|d| {
-            let uid = d["id"].as_str().unwrap_or_default().to_string();
-            let ms = |k: &str| d[k].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
-            Arc::new(document_entity(
-                &ARTIFACT_SPEC,
-                uid,
-                d["name"].as_str().unwrap_or_default().to_string(),
-                &model.source_id,
-                d,
-                (ms("createTimeSinceEpoch"), ms("lastUpdateTimeSinceEpoch")),
-            ))
-        })
-        .collect();
+    let entities: Vec<Arc<Entity>> = docs.iter().map(|d| Arc::new(entity_of(model, d))).collect();
     let snapshot = Snapshot::new(entities, |_, _| {});
     let scope = format!("artifacts/{}/{performance}", model.uid);
     let order = pairs

@@ -6,7 +6,7 @@ use catalog_core::catalog::{CatalogHandle, list_page, select};
 use catalog_core::entity::Entity;
 use catalog_core::error::ApiError;
 use catalog_core::index::SortKey;
-use catalog_core::query::{ListParams, run_list_by};
+use catalog_core::query::{Filter, ListParams, run_list_by};
 use serde_json::Value;
 
 use crate::artifacts;
@@ -55,14 +55,26 @@ fn special(raw: &str) -> Result<Option<Key>, ApiError> {
 }
 
 impl Key {
-    fn of(&self, e: &Entity, desc: bool, perf: &PerformanceParams) -> SortKey {
+    /// The sort value of model `e`, over its artifacts that satisfy `only`.
+    fn of(
+        &self,
+        e: &Entity,
+        desc: bool,
+        perf: &PerformanceParams,
+        only: Option<&Filter>,
+    ) -> SortKey {
+        let arts = || {
+            artifacts::documents(e)
+                .into_iter()
+                .filter(|d| only.is_none_or(|f| f.matches(&artifacts::entity_of(e, d))))
+        };
         match self {
             Self::Custom(prop, vt) => {
                 let doc: Value = serde_json::from_str(e.json.get()).unwrap_or(Value::Null);
                 metadata::sort_key(doc.get("customProperties").and_then(|c| c.get(prop)), vt)
             }
             Self::Artifact(prop, vt) => {
-                let keys = artifacts::documents(e).into_iter().map(|a| {
+                let keys = arts().map(|a| {
                     metadata::sort_key(a.get("customProperties").and_then(|c| c.get(prop)), vt)
                 });
                 let present = keys.filter(|k| *k != SortKey::Missing);
@@ -77,8 +89,7 @@ impl Key {
                 present.reduce(pick).unwrap_or(SortKey::Missing)
             }
             Self::Recommended => {
-                let docs: Vec<Value> = artifacts::documents(e)
-                    .into_iter()
+                let docs: Vec<Value> = arts()
                     .filter(|d| d["metricsType"] == "performance-metrics")
                     .collect();
                 performance::apply(docs, perf)
@@ -138,8 +149,9 @@ pub fn list(handle: &CatalogHandle, pairs: &[(String, String)]) -> Result<String
     };
     let keep = select(spec, nested, &snapshot, &rest, &params, &sources)?;
     let desc = params.order.desc;
+    let only = artifacts::conditions(pairs)?;
     let page = run_list_by(&snapshot, &params, &scope, keep.as_ref(), |e| {
-        key.of(e, desc, &perf)
+        key.of(e, desc, &perf, only.as_ref())
     })?;
     Ok(page.to_json())
 }
