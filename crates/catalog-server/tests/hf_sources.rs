@@ -120,6 +120,24 @@ async fn model(State(hub): State<Shared>, Path((org, name)): Path<(String, Strin
     .into_response()
 }
 
+async fn whoami(State(hub): State<Shared>, headers: HeaderMap) -> Response {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    hub.lock().unwrap().seen.push(format!("whoami {auth}"));
+    if auth == "Bearer hf_good" {
+        axum::Json(json!({"name": "tester", "type": "user"})).into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "Invalid credentials"})),
+        )
+            .into_response()
+    }
+}
+
 async fn readme(Path((org, name, _file)): Path<(String, String, String)>) -> String {
     format!("# {org}/{name}\n")
 }
@@ -127,6 +145,7 @@ async fn readme(Path((org, name, _file)): Path<(String, String, String)>) -> Str
 async fn fake_hub(models: usize) -> (Shared, String) {
     let hub: Shared = Arc::default();
     let app = Router::new()
+        .route("/api/whoami-v2", get(whoami))
         .route("/api/models", get(list))
         .route("/api/models/{org}/{name}", get(model))
         .route("/{org}/{name}/raw/main/{file}", get(readme))
@@ -276,6 +295,109 @@ async fn organisation_prefix_and_server_wide_base_url(backend: Backend) {
     );
     s.stop().await;
     env.cleanup().await;
+}
+
+/// Stops the spawned server even when an assertion fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real binary: `--hf-base-url` points sources without `url` at the hub; a token from the
+/// named variable is checked with whoami (401 → the source fails) and sent as a bearer token;
+/// a value not starting with `hf_` is ignored.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_flag_and_credentials() {
+    let (hub, base) = fake_hub(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let source = |id: &str, var: &str| {
+        format!(
+            "      - id: {id}\n        name: {id}\n        type: hf\n        includedItems: [\"acme/model-001\"]\n        properties:\n          apiKeyEnvVar: {var}\n"
+        )
+    };
+    let yaml = format!(
+        "catalogs:\n  models:\n    sources:\n{}{}{}",
+        source("good", "TEST_HF_GOOD"),
+        source("bad", "TEST_HF_BAD"),
+        source("anonymous", "TEST_HF_ANON"),
+    );
+    let sources = dir.path().join("sources.yaml");
+    std::fs::write(&sources, yaml).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_catalog-server"))
+        .env_remove("DATABASE_URL")
+        .env_remove("CATALOG_HF_BASE_URL")
+        .env("TEST_HF_GOOD", "hf_good")
+        .env("TEST_HF_BAD", "hf_bad")
+        .env("TEST_HF_ANON", "not-a-token")
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--hf-base-url",
+            &base,
+            "--sources",
+        ])
+        .arg(&sources)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = KillOnDrop(child);
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}{BASE}/sources?orderBy=ID");
+    let mut body = Value::Null;
+    for _ in 0..600 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            body = client.get(&url).send().await.unwrap().json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(child);
+    let state = |id: &str| {
+        let item = body["items"]
+            .as_array()
+            .expect("server answered")
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap();
+        (
+            item["status"].as_str().unwrap().to_string(),
+            item["error"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(state("good").0, "available");
+    assert_eq!(state("anonymous").0, "available");
+    let (bad, error) = state("bad");
+    assert_eq!(bad, "error");
+    assert!(
+        error.contains("invalid Hugging Face credentials"),
+        "{error}"
+    );
+    let seen = hub.lock().unwrap().seen.clone();
+    let whoami: Vec<&String> = seen.iter().filter(|l| l.starts_with("whoami")).collect();
+    assert_eq!(whoami.len(), 2, "anonymous sources skip whoami: {seen:?}");
+    assert!(whoami.iter().any(|l| *l == "whoami Bearer hf_good"));
+    assert_eq!(
+        seen.iter().filter(|l| *l == "model acme/model-001").count(),
+        2
+    );
 }
 
 on_both_backends!(
