@@ -282,6 +282,11 @@ async fn paging_ordering_filters_and_q(backend: Backend) {
 
     // Every advertised filter field works.
     let fields = check_every_filter_field(&s, "model", &format!("{BASE}/models")).await;
+    let caps = s.get("/api/plugins/model/capabilities").await.body;
+    assert_eq!(
+        caps["entities"][0]["endpoints"]["get"],
+        format!("{BASE}/sources/{{source_id}}/models/{{name}}")
+    );
     for f in ["name", "provider", "task", "license", "source_id"] {
         assert!(fields.contains(&f.to_string()), "{fields:?}");
     }

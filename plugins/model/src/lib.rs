@@ -30,6 +30,7 @@ pub static EXTENSION: Extension = Extension {
     source_id_key: "source_id",
     routes: Some(routes::router),
     list: Some(list::list),
+    get_path: Some("/sources/{source_id}/models/{name}"),
     loaders: &[("hf", hf::load)],
     path_properties: &["yamlCatalogPath"],
     exclusions_property: Some("excludedModels"),

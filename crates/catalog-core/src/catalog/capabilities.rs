@@ -38,7 +38,14 @@ impl CapabilitiesProvider for DeclarativePlugin {
 
 impl CapabilitiesV2Provider for DeclarativePlugin {
     fn capabilities_v2(&self) -> CapabilitiesV2 {
-        self.spec().capabilities_v2(&self.base_path(), true)
+        let base = self.base_path();
+        let mut caps = self.spec().capabilities_v2(&base, true);
+        if let Some(get) = self.shared.ext.get_path {
+            for e in &mut caps.entities {
+                e.endpoints.get = format!("{base}{get}");
+            }
+        }
+        caps
     }
 }
 

@@ -76,6 +76,8 @@ pub struct Extension {
     pub routes: Option<RoutesFn>,
     /// Replacement for the generic list handler.
     pub list: Option<ListFn>,
+    /// The advertised get endpoint relative to the base path, when not `/{plural}/{name}`.
+    pub get_path: Option<&'static str>,
     /// Loaders by source type (`yaml` is built in).
     pub loaders: &'static [(&'static str, LoadFn)],
     /// Source properties naming the data file of a `yaml` source, first present wins.
@@ -95,6 +97,7 @@ impl Extension {
         source_id_key: "sourceId",
         routes: None,
         list: None,
+        get_path: None,
         loaders: &[],
         path_properties: &["yamlCatalogPath"],
         exclusions_property: None,
