@@ -548,6 +548,39 @@ async fn computed_orderings_and_recommendations(backend: Backend) {
     env.cleanup().await;
 }
 
+/// Invalid labels or named queries fail the model plugin's init with the reason; the other
+/// plugins keep serving.
+async fn invalid_labels_fail_only_the_model_plugin(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let yaml = "catalogs:\n  models:\n    labels:\n      - name: A\n      - name: A\n    namedQueries:\n      q:\n        license: {operator: \"~\", value: x}\n";
+    let mut settings = env.settings();
+    settings.sources = vec![env.write("catalog/sources.yaml", yaml)];
+    let s = env
+        .start_with(settings, catalog_server::registry().unwrap())
+        .await;
+    let plugins = s.get("/api/plugins").await.body;
+    let model = plugins["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "model")
+        .unwrap()
+        .clone();
+    assert_eq!(model["healthy"], false, "{model}");
+    let text = model.to_string();
+    assert!(
+        text.contains("duplicate name") && text.contains("unknown operator"),
+        "{text}"
+    );
+    assert_eq!(s.get(&format!("{BASE}/models")).await.status, 503);
+    assert_eq!(
+        s.get("/api/mcp_catalog/v1alpha1/mcpservers").await.status,
+        200
+    );
+    s.stop().await;
+    env.cleanup().await;
+}
+
 /// A legacy `properties.excludedModels` list adds to the exclusions (PM-5); a malformed one
 /// fails only that source.
 async fn legacy_excluded_models_property(backend: Backend) {
@@ -803,4 +836,5 @@ on_both_backends!(
     preview_uploaded_and_configured_files,
     legacy_excluded_models_property,
     computed_orderings_and_recommendations,
+    invalid_labels_fail_only_the_model_plugin,
 );

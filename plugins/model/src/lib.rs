@@ -1,6 +1,7 @@
 //! Models catalog plugin: `CatalogModel` entries at `/api/model_catalog/v1alpha1` (spec PM §2).
 
 mod artifacts;
+mod config;
 mod entry;
 mod filter_options;
 pub mod hf;
@@ -29,6 +30,7 @@ pub static EXTENSION: Extension = Extension {
     hidden: &["artifacts"],
     source_id_key: "source_id",
     routes: Some(routes::router),
+    check_config: Some(config::check),
     list: Some(list::list),
     get_path: Some("/sources/{source_id}/models/{name}"),
     loaders: &[("hf", hf::load)],

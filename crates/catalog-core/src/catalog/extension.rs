@@ -74,6 +74,8 @@ pub struct Extension {
     pub source_id_key: &'static str,
     /// Extra routes.
     pub routes: Option<RoutesFn>,
+    /// Checks the plugin's config section at init; an error fails the plugin's init with it.
+    pub check_config: Option<fn(&catalog_config::Section) -> Result<(), String>>,
     /// Replacement for the generic list handler.
     pub list: Option<ListFn>,
     /// The advertised get endpoint relative to the base path, when not `/{plural}/{name}`.
@@ -96,6 +98,7 @@ impl Extension {
         hidden: &[],
         source_id_key: "sourceId",
         routes: None,
+        check_config: None,
         list: None,
         get_path: None,
         loaders: &[],

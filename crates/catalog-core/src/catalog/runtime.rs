@@ -37,6 +37,14 @@ impl Runtime {
     /// then syncs every enabled source (failures are recorded per source, FW-4).
     pub(crate) async fn load(shared: &Shared, config: InitConfig) -> Result<Self, PluginError> {
         let spec = shared.spec;
+        if let Some(check) = shared.ext.check_config {
+            check(&config.section).map_err(|e| {
+                PluginError::new(format!(
+                    "invalid catalogs.{} section: {e}",
+                    spec.config_key()
+                ))
+            })?;
+        }
         let db = &config.database;
         let ns = config.namespace.clone();
         let fail = |what: &str, e: store::StoreError| {
