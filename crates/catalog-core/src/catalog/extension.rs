@@ -25,6 +25,9 @@ pub enum UnknownKeys {
 /// Checks and normalises one entry in place; each problem is `(field path, message)`.
 pub type PrepareFn = fn(&mut Map<String, Value>, &mut Vec<(String, String)>);
 
+/// Checks a plugin's config section; the error names every problem.
+pub type CheckConfigFn = fn(&catalog_config::Section) -> Result<(), String>;
+
 /// Builds the plugin's extra routes (relative to its base path).
 pub type RoutesFn = fn(CatalogHandle) -> Router;
 
@@ -75,7 +78,7 @@ pub struct Extension {
     /// Extra routes.
     pub routes: Option<RoutesFn>,
     /// Checks the plugin's config section at init; an error fails the plugin's init with it.
-    pub check_config: Option<fn(&catalog_config::Section) -> Result<(), String>>,
+    pub check_config: Option<CheckConfigFn>,
     /// Replacement for the generic list handler.
     pub list: Option<ListFn>,
     /// The advertised get endpoint relative to the base path, when not `/{plural}/{name}`.
