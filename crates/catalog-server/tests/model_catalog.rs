@@ -599,7 +599,7 @@ async fn legacy_excluded_models_property(backend: Backend) {
         "catalogs:\n  models:\n    sources:\n{}{}",
         source("legacy", "          excludedModels: [\"*falcon*\"]\n"),
         source("broken", "          excludedModels: [1]\n"),
-    );
+    ) + &source("twin", "");
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
     let s = env
@@ -608,6 +608,15 @@ async fn legacy_excluded_models_property(backend: Backend) {
     let legacy = names(&list(&s, "source=legacy").await);
     assert_eq!(legacy.len(), 3, "{legacy:?}");
     assert!(!legacy.iter().any(|n| n.contains("falcon")));
+    // The same names in two sources coexist, each reachable by its source.
+    assert_eq!(list(&s, "source=twin").await["totalSize"], 4);
+    for id in ["legacy", "twin"] {
+        let m = s
+            .get(&format!("{BASE}/sources/{id}/models/{}", legacy[0]))
+            .await
+            .body;
+        assert_eq!(m["source_id"], id);
+    }
     let src = s.get(&format!("{BASE}/sources?name=broken")).await.body;
     assert_eq!(src["items"][0]["status"], "error");
     assert!(
