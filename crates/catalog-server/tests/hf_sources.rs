@@ -297,6 +297,30 @@ async fn organisation_prefix_and_server_wide_base_url(backend: Backend) {
     env.cleanup().await;
 }
 
+/// A source with `syncInterval` is re-synced while the server runs: a model the hub adds later
+/// appears without a refresh call.
+async fn sync_interval_picks_up_hub_changes(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let (hub, base) = fake_hub(2).await;
+    let source = format!(
+        "      - id: hub\n        name: Hub\n        type: hf\n        includedItems: [\"acme/*\"]\n        properties:\n          url: \"{base}\"\n          syncInterval: 1s\n"
+    );
+    let s = start(&env, &source, None).await;
+    assert_eq!(all(&s, "hub").await["totalSize"], 2);
+    hub.lock().unwrap().acme.push("acme/model-new".into());
+    let mut found = false;
+    for _ in 0..300 {
+        if names(&all(&s, "hub").await).contains(&"acme/model-new".to_string()) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "the re-sync never picked up the new model");
+    s.stop().await;
+    env.cleanup().await;
+}
+
 /// Stops the spawned server even when an assertion fails.
 struct KillOnDrop(std::process::Child);
 
@@ -403,4 +427,5 @@ async fn binary_flag_and_credentials() {
 on_both_backends!(
     listing_paging_patterns_retries_and_missing_models,
     organisation_prefix_and_server_wide_base_url,
+    sync_interval_picks_up_hub_changes,
 );

@@ -34,6 +34,7 @@ pub static EXTENSION: Extension = Extension {
     list: Some(list::list),
     get_path: Some("/sources/{source_id}/models/{name}"),
     loaders: &[("hf", hf::load)],
+    sync_interval: Some(hf::sync_interval),
     path_properties: &["yamlCatalogPath"],
     exclusions_property: Some("excludedModels"),
 };

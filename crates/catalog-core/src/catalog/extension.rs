@@ -25,6 +25,9 @@ pub enum UnknownKeys {
 /// Checks and normalises one entry in place; each problem is `(field path, message)`.
 pub type PrepareFn = fn(&mut Map<String, Value>, &mut Vec<(String, String)>);
 
+/// How often a source is re-synced (`None`: only on start and refresh).
+pub type SyncIntervalFn = fn(&SourceConfig) -> Option<std::time::Duration>;
+
 /// Checks a plugin's config section; the error names every problem.
 pub type CheckConfigFn = fn(&catalog_config::Section) -> Result<(), String>;
 
@@ -85,6 +88,8 @@ pub struct Extension {
     pub get_path: Option<&'static str>,
     /// Loaders by source type (`yaml` is built in).
     pub loaders: &'static [(&'static str, LoadFn)],
+    /// Per-source re-sync interval while the plugin runs.
+    pub sync_interval: Option<SyncIntervalFn>,
     /// Source properties naming the data file of a `yaml` source, first present wins.
     pub path_properties: &'static [&'static str],
     /// A source property whose string list is added to the exclusions (legacy spelling).
@@ -105,6 +110,7 @@ impl Extension {
         list: None,
         get_path: None,
         loaders: &[],
+        sync_interval: None,
         path_properties: &["yamlCatalogPath"],
         exclusions_property: None,
     };

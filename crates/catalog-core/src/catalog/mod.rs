@@ -8,6 +8,7 @@ pub mod extension;
 mod handle;
 mod ingest;
 mod listing;
+mod resync;
 mod routes;
 mod runtime;
 
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     pub(crate) running: AtomicBool,
     /// Serialises ingestion so two refreshes never interleave their diffs.
     pub(crate) ingest: tokio::sync::Mutex<()>,
+    /// The periodic re-sync task, while running.
+    pub(crate) resync: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Shared {
@@ -85,6 +88,7 @@ impl DeclarativePlugin {
                 runtime: ArcSwapOption::empty(),
                 running: AtomicBool::new(false),
                 ingest: tokio::sync::Mutex::new(()),
+                resync: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -117,11 +121,24 @@ impl CatalogPlugin for DeclarativePlugin {
 
     async fn start(&self) -> Result<(), PluginError> {
         self.shared.running.store(true, Ordering::SeqCst);
+        let mut resync = self.shared.resync.lock().unwrap_or_else(|e| e.into_inner());
+        if resync.is_none() {
+            *resync = resync::spawn(self.shared.clone());
+        }
         Ok(())
     }
 
     async fn stop(&self) -> Result<(), PluginError> {
         self.shared.running.store(false, Ordering::SeqCst);
+        if let Some(task) = self
+            .shared
+            .resync
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            task.abort();
+        }
         Ok(())
     }
 

@@ -19,6 +19,46 @@ use patterns::Pattern;
 
 /// The public hub.
 pub const DEFAULT_BASE_URL: &str = "https://huggingface.co";
+/// Default re-sync interval.
+const DEFAULT_SYNC: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// How often an `hf` source is re-synced: `properties.syncInterval` (`30s`, `10m`, `24h`),
+/// default 24 h; an invalid value falls back to the default with a warning (PM-64).
+pub fn sync_interval(source: &catalog_config::SourceConfig) -> Option<std::time::Duration> {
+    if source.source_type != "hf" {
+        return None;
+    }
+    let raw = source
+        .properties
+        .as_ref()
+        .and_then(|p| p.get("syncInterval"))
+        .and_then(Value::as_str);
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Some(DEFAULT_SYNC);
+    };
+    Some(parse_duration(raw).unwrap_or_else(|| {
+        tracing::warn!(
+            source = source.id,
+            value = raw,
+            "invalid syncInterval; using 24h"
+        );
+        DEFAULT_SYNC
+    }))
+}
+
+/// `<n>s`, `<n>m` or `<n>h` with n ≥ 1.
+fn parse_duration(raw: &str) -> Option<std::time::Duration> {
+    let (n, unit) = raw.split_at(raw.len().checked_sub(1)?);
+    let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
+}
+
 /// Default models listed per wildcard pattern.
 const DEFAULT_MAX_MODELS: usize = 500;
 
@@ -164,4 +204,20 @@ async fn load_async(ctx: &LoadContext<'_>) -> Result<Loaded, SourceError> {
         }
     }
     Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+        for bad in ["", "h", "0s", "5d", "x1m", "-1s"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 }
