@@ -80,11 +80,20 @@ pub struct SourceConfig {
     /// Free-form provider properties (`yamlCatalogPath`, `repoUrl`, ...); not checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<Map<String, Value>>,
-    /// Name globs to keep (applied first; empty keeps everything).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name globs to keep (applied first; empty keeps everything). The model catalog's legacy
+    /// spelling `includedModels` is accepted (PM-5).
+    #[serde(
+        default,
+        alias = "includedModels",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub included_items: Option<Vec<String>>,
-    /// Name globs to drop (applied after `included_items`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name globs to drop (applied after `included_items`); legacy `excludedModels` accepted.
+    #[serde(
+        default,
+        alias = "excludedModels",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub excluded_items: Option<Vec<String>>,
     /// The file that defined this source or, after a merge, the file that last
     /// supplied its `properties` (FW-50). Never serialized.
@@ -133,5 +142,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&s).unwrap(), json);
         let bad = serde_json::from_str::<SourceConfig>(r#"{"id":"a","bogus":1}"#);
         assert!(bad.is_err());
+        let legacy: SourceConfig =
+            serde_json::from_str(r#"{"id":"a","includedModels":["i*"],"excludedModels":["e*"]}"#)
+                .unwrap();
+        assert_eq!(legacy.included_items, Some(vec!["i*".to_string()]));
+        assert_eq!(legacy.excluded_items, Some(vec!["e*".to_string()]));
     }
 }

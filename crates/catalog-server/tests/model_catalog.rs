@@ -599,7 +599,8 @@ async fn legacy_excluded_models_property(backend: Backend) {
         "catalogs:\n  models:\n    sources:\n{}{}",
         source("legacy", "          excludedModels: [\"*falcon*\"]\n"),
         source("broken", "          excludedModels: [1]\n"),
-    ) + &source("twin", "");
+    ) + &source("twin", "")
+        + &source("spelled", "        includedModels: [\"*falcon*\"]\n");
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
     let s = env
@@ -608,6 +609,8 @@ async fn legacy_excluded_models_property(backend: Backend) {
     let legacy = names(&list(&s, "source=legacy").await);
     assert_eq!(legacy.len(), 3, "{legacy:?}");
     assert!(!legacy.iter().any(|n| n.contains("falcon")));
+    // The legacy spelling of the include list (PM-5).
+    assert_eq!(list(&s, "source=spelled").await["totalSize"], 1);
     // The same names in two sources coexist, each reachable by its source.
     assert_eq!(list(&s, "source=twin").await["totalSize"], 4);
     for id in ["legacy", "twin"] {
