@@ -6,11 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::response::Response;
-use catalog_core::catalog::CatalogHandle;
+use catalog_core::catalog::{CatalogHandle, json_response as respond};
 use catalog_core::error::ApiError;
 use serde_json::{Map, Value, json};
-
-use crate::routes::json as respond;
 
 /// Model fields offered, as (storage name, JSON key).
 const FIELDS: &[(&str, &str)] = &[

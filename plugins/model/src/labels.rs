@@ -2,13 +2,12 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use catalog_core::catalog::CatalogHandle;
+use catalog_core::catalog::{CatalogHandle, json_response as respond};
 use catalog_core::error::ApiError;
 use catalog_core::query::query_pairs;
 use serde_json::Value;
 
 use crate::paging::{SimplePage, sort_order};
-use crate::routes::json as respond;
 
 /// Lists labels; `orderBy` names any key (labels having it first, by its value).
 pub async fn list(

@@ -4,14 +4,13 @@
 use axum::extract::{Multipart, RawQuery, State};
 use axum::response::Response;
 use catalog_config::SourceConfig;
-use catalog_core::catalog::{CatalogHandle, LoadContext};
+use catalog_core::catalog::{CatalogHandle, LoadContext, json_response as respond};
 use catalog_core::error::{ApiError, ErrorCode};
 use catalog_core::provider::{NameFilter, SourceError, parse_document, read_data_file};
 use catalog_core::query::query_pairs;
 use serde_json::{Map, Value, json};
 
 use crate::paging::SimplePage;
-use crate::routes::json as respond;
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::UnprocessableEntity, message)

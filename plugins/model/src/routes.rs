@@ -3,10 +3,9 @@
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use catalog_core::catalog::CatalogHandle;
+use catalog_core::catalog::{CatalogHandle, json_response};
 use catalog_core::error::ApiError;
 use catalog_core::query::query_pairs;
 
@@ -24,11 +23,6 @@ pub fn router(handle: CatalogHandle) -> Router {
         .route("/labels", get(labels::list))
         .route("/models/filter_options", get(filter_options::get))
         .with_state(handle)
-}
-
-/// A JSON response.
-pub fn json(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `…/models/{name}`, `…/models/{name}/artifacts` and `…/models/{name}/artifacts/performance`
@@ -54,9 +48,9 @@ async fn model_or_artifacts(
             ApiError::not_found(format!("No model found '{name}' in source '{source_id}'"))
         })?;
     match view {
-        View::Model => Ok(json(model.json.get().to_string())),
-        View::Artifacts => artifacts::list(model, &pairs, false).map(json),
-        View::Performance => artifacts::list(model, &pairs, true).map(json),
+        View::Model => Ok(json_response(model.json.get().to_string())),
+        View::Artifacts => artifacts::list(model, &pairs, false).map(json_response),
+        View::Performance => artifacts::list(model, &pairs, true).map(json_response),
     }
 }
 

@@ -16,6 +16,7 @@ pub use entry::document_entity;
 pub use extension::{Extension, LoadContext, Loaded, UnknownKeys};
 pub use handle::{CatalogHandle, SourceView, sources_with_labels};
 pub use listing::{list_page, select};
+pub use routes::json_response;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

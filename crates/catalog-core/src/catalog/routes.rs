@@ -32,7 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// A JSON response from an already serialized body.
-pub(crate) fn json_response(body: String) -> Response {
+pub fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
