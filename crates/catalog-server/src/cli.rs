@@ -106,6 +106,10 @@ pub struct Cli {
     /// Hugging Face hub base URL for `hf` sources that set no `url` (default: the public hub).
     #[arg(long, env = "CATALOG_HF_BASE_URL")]
     pub hf_base_url: Option<String>,
+
+    /// Seconds between checks of yaml data files for changes (0 disables watching).
+    #[arg(long, env = "CATALOG_WATCH_INTERVAL_SECONDS", default_value_t = 2)]
+    pub watch_interval_seconds: u64,
 }
 
 impl Cli {
@@ -133,6 +137,8 @@ impl Cli {
         s.readiness_require_all_plugins = self.readiness_require_all_plugins;
         s.migration_lock = self.migration_lock_enabled;
         s.hf_base_url = self.hf_base_url.clone().filter(|u| !u.is_empty());
+        s.watch_interval = (self.watch_interval_seconds > 0)
+            .then(|| Duration::from_secs(self.watch_interval_seconds));
         s
     }
 }

@@ -28,6 +28,10 @@ const EXTRA: &str = r#"knowledgesources:
 "#;
 
 async fn start(env: &Env) -> TestServer {
+    start_watching(env, None).await
+}
+
+async fn start_watching(env: &Env, watch: Option<std::time::Duration>) -> TestServer {
     let sample = env.write("catalog/knowledge.yaml", &fixture());
     let extra = env.write("catalog/extra.yaml", EXTRA);
     let yaml = format!(
@@ -37,6 +41,7 @@ async fn start(env: &Env) -> TestServer {
     );
     let mut settings = env.settings();
     settings.sources = vec![env.write("catalog/sources.yaml", &yaml)];
+    settings.watch_interval = watch;
     env.start_with(settings, catalog_server::registry().unwrap())
         .await
 }
@@ -171,7 +176,39 @@ async fn ordering_paging_and_refresh(backend: Backend) {
     env.cleanup().await;
 }
 
+/// Watched data files (PM-12): an edit is picked up without a refresh call, keeping ids.
+async fn edited_files_reload_without_refresh(backend: Backend) {
+    let env = Env::new(&backend).await;
+    let s = start_watching(&env, Some(std::time::Duration::from_secs(1))).await;
+    let file = env.dir.path().join("catalog/extra.yaml");
+    let before = s
+        .get(&format!("{BASE}/knowledgesources/handbook-vectors"))
+        .await
+        .body;
+    std::fs::write(&file, format!("{EXTRA}    description: rewritten\n")).unwrap();
+    let mut reloaded = Value::Null;
+    for _ in 0..300 {
+        let now = s
+            .get(&format!("{BASE}/knowledgesources/handbook-vectors"))
+            .await
+            .body;
+        if now["description"] == "rewritten" {
+            reloaded = now;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        reloaded["description"], "rewritten",
+        "the edit was never picked up"
+    );
+    assert_eq!(reloaded["id"], before["id"], "a reload keeps the id");
+    s.stop().await;
+    env.cleanup().await;
+}
+
 on_both_backends!(
     fixture_fields_filters_and_scoping,
-    ordering_paging_and_refresh
+    ordering_paging_and_refresh,
+    edited_files_reload_without_refresh,
 );

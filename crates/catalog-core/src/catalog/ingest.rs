@@ -289,6 +289,27 @@ fn fingerprint(spec: &PluginSpec, source: &SourceConfig, path: &Path, text: &str
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The data file of a `yaml` source: the first of the plugin's path properties, resolved
+/// against the file that defined the source (or `fallback`).
+pub(crate) fn data_file(
+    ext: &Extension,
+    source: &SourceConfig,
+    fallback: &Path,
+) -> Result<std::path::PathBuf, SourceError> {
+    let value = ext
+        .path_properties
+        .iter()
+        .find_map(|key| source.properties.as_ref()?.get(*key)?.as_str())
+        .filter(|p| !p.trim().is_empty())
+        .ok_or_else(|| {
+            SourceError(format!(
+                "property {} is required for type yaml",
+                ext.path_properties.join(" or ")
+            ))
+        })?;
+    Ok(catalog_config::resolve_path(source, value, fallback))
+}
+
 /// The source's exclusion patterns, plus the plugin's legacy exclusion property (PM-5).
 fn exclusions(ext: &Extension, source: &SourceConfig) -> Result<Vec<String>, SourceError> {
     let mut out = source.excluded_items.clone().unwrap_or_default();
@@ -349,18 +370,7 @@ fn plan(
             (entries, loaded.failures, fingerprint)
         }
         None => {
-            let path_value = ext
-                .path_properties
-                .iter()
-                .find_map(|key| source.properties.as_ref()?.get(*key)?.as_str())
-                .filter(|p| !p.trim().is_empty())
-                .ok_or_else(|| {
-                    SourceError(format!(
-                        "property {} is required for type yaml",
-                        ext.path_properties.join(" or ")
-                    ))
-                })?;
-            let path = catalog_config::resolve_path(source, path_value, ctx.fallback_dir);
+            let path = data_file(ext, source, ctx.fallback_dir)?;
             let text = read_data_file(&path)?;
             let fingerprint = fingerprint(spec, source, &path, &text);
             if known == Some(fingerprint.as_str()) {

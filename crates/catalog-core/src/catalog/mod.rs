@@ -124,7 +124,7 @@ impl CatalogPlugin for DeclarativePlugin {
         self.shared.running.store(true, Ordering::SeqCst);
         let mut resync = self.shared.resync.lock().unwrap_or_else(|e| e.into_inner());
         if resync.is_none() {
-            *resync = resync::spawn(self.shared.clone());
+            *resync = Some(resync::spawn(self.shared.clone()));
         }
         Ok(())
     }

@@ -52,6 +52,8 @@ pub struct InitConfig {
     pub namespace: String,
     /// Server-wide Hugging Face hub base URL (`--hf-base-url`), used when a source sets none.
     pub hf_base_url: Option<String>,
+    /// How often data files are checked for changes (`None`: not watched).
+    pub watch_interval: Option<std::time::Duration>,
 }
 
 /// The core contract every catalog plugin implements.

@@ -389,6 +389,7 @@ async fn init_plugins(
             data_dir: app.settings.data_dir.clone(),
             namespace: "default".into(),
             hf_base_url: app.settings.hf_base_url.clone(),
+            watch_interval: app.settings.watch_interval,
         };
         let started = Instant::now();
         if let Err(e) = bounded(app.settings.plugin_init_timeout, "init", plugin.init(init)).await {

@@ -38,6 +38,8 @@ pub struct Settings {
     pub migration_lock: bool,
     /// Hugging Face hub base URL for `hf` sources that set no `url` (default: the public hub).
     pub hf_base_url: Option<String>,
+    /// How often `yaml` data files are checked for changes (`None`: not watched).
+    pub watch_interval: Option<Duration>,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             readiness_require_all_plugins: true,
             migration_lock: true,
             hf_base_url: None,
+            watch_interval: Some(Duration::from_secs(2)),
         }
     }
 

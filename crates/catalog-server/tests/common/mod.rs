@@ -129,6 +129,8 @@ impl Env {
         s.database_url = self.database_url.clone();
         s.plugin_init_timeout = Duration::from_secs(10);
         s.shutdown_grace = Duration::from_secs(5);
+        // Tests edit data files and refresh explicitly; watching is tested on its own.
+        s.watch_interval = None;
         s
     }
 
