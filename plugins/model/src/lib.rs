@@ -24,7 +24,6 @@ use catalog_core::schema::{
 /// kept with the model but served by their own endpoints, `source_id` in snake case.
 pub static EXTENSION: Extension = Extension {
     unknown_keys: UnknownKeys::Reject,
-    extra_keys: &[],
     document_keys: Some(&["source"]),
     prepare: Some(entry::prepare),
     hidden: &["artifacts"],
@@ -35,8 +34,8 @@ pub static EXTENSION: Extension = Extension {
     get_path: Some("/sources/{source_id}/models/{name}"),
     loaders: &[("hf", hf::load)],
     sync_interval: Some(hf::sync_interval),
-    path_properties: &["yamlCatalogPath"],
     exclusions_property: Some("excludedModels"),
+    ..Extension::NONE
 };
 
 /// The plugin's declaration: columns and filters per PM-65, `q` fields per PM-29.

@@ -16,7 +16,7 @@ use crate::provider::SourceError;
 pub enum UnknownKeys {
     /// Ignored silently (the default of plain declarative plugins).
     Ignore,
-    /// Logged as a warning; the entry still loads.
+    /// Logged as a warning and dropped; the entry still loads.
     Warn,
     /// The whole file is rejected.
     Reject,
