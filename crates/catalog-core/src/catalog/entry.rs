@@ -137,7 +137,6 @@ fn check_keys(
             .fields
             .iter()
             .any(|f| f.path.split('.').next() == Some(k))
-            || ext.extra_keys.contains(&k)
             || ext.hidden.contains(&k)
             || SERVER_KEYS.contains(&k)
             || k == ext.source_id_key

@@ -68,8 +68,6 @@ pub type LoadFn = fn(&LoadContext<'_>) -> Result<Loaded, SourceError>;
 pub struct Extension {
     /// Treatment of undeclared keys in entries.
     pub unknown_keys: UnknownKeys,
-    /// Entry keys accepted besides the declared fields' top-level paths.
-    pub extra_keys: &'static [&'static str],
     /// Top-level keys accepted besides the entry list; `None` accepts any.
     pub document_keys: Option<&'static [&'static str]>,
     /// Per-entry check and normalisation.
@@ -100,7 +98,6 @@ impl Extension {
     /// No extra behaviour.
     pub const NONE: Self = Self {
         unknown_keys: UnknownKeys::Ignore,
-        extra_keys: &[],
         document_keys: None,
         prepare: None,
         hidden: &[],
